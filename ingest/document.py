@@ -1,0 +1,97 @@
+"""The format-neutral Document every reader produces and every layout consumes.
+
+A Document is an ordered list of blocks. A block is either a Paragraph (one line of
+running text) or a Table (rows of cells). A merged cell arrives as an empty cell;
+layouts fill it down. Every block remembers the 1-based source line (or page/row for
+formats without lines) it came from, so a stored fact can be cited.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+
+@dataclass
+class Cell:
+    text: str
+    line: int = 0
+
+    @property
+    def lines(self) -> list[str]:
+        return [ln.strip() for ln in self.text.split("\n")]
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    line: int = 0
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells]
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+
+@dataclass
+class Table:
+    rows: list[Row]
+    line: int = 0
+    caption: str = ""
+
+    def iter_cells(self) -> Iterator[tuple[int, int, Cell]]:
+        for r, row in enumerate(self.rows):
+            for c, cell in enumerate(row.cells):
+                yield r, c, cell
+
+
+@dataclass
+class Paragraph:
+    text: str
+    line: int = 0
+
+
+Block = Union[Paragraph, Table]
+
+
+@dataclass
+class Document:
+    """What a reader makes of a file: blocks plus provenance."""
+
+    blocks: list[Block] = field(default_factory=list)
+    file_name: str = ""
+    format: str = "txt"
+    encoding: str | None = None
+    source_url: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+    def text_lines(self) -> list[tuple[int, str]]:
+        """Every line of text in reading order with its source line, tables flattened
+        cell by cell. This is what narrative (regex) extraction reads."""
+        out: list[tuple[int, str]] = []
+        for b in self.blocks:
+            if isinstance(b, Paragraph):
+                out.append((b.line, b.text))
+            else:
+                for row in b.rows:
+                    for cell in row.cells:
+                        for i, ln in enumerate(cell.text.split("\n")):
+                            out.append((cell.line + i, ln))
+        return out
+
+    @property
+    def text(self) -> str:
+        """The full normalised text (stored in documents.text)."""
+        lines = []
+        for b in self.blocks:
+            if isinstance(b, Paragraph):
+                lines.append(b.text)
+            else:
+                for row in b.rows:
+                    lines.append("\t".join(c.text.replace("\n", " ") for c in row.cells))
+        return "\n".join(lines)

@@ -1,0 +1,250 @@
+"""The published SQLite schema (SCHEMA.md is the contract; extra columns are ours).
+
+Tables are created with explicit DDL so column order, types, foreign keys and
+indexes are stable across runs and versions.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    file_name TEXT NOT NULL,
+    source_url TEXT,
+    format TEXT,
+    encoding TEXT,
+    layout TEXT,
+    parser_version TEXT,
+    status TEXT NOT NULL,
+    error TEXT,
+    ingested_at TEXT,
+    text TEXT,
+    kind TEXT,
+    publisher TEXT,
+    published_date TEXT,
+    size_bytes INTEGER
+);
+CREATE TABLE IF NOT EXISTS regions (
+    id INTEGER PRIMARY KEY,
+    code TEXT,
+    name TEXT NOT NULL,
+    province TEXT,
+    prefecture TEXT,
+    county TEXT,
+    level TEXT,
+    longitude REAL,
+    latitude REAL,
+    UNIQUE (name, province, prefecture, county)
+);
+CREATE TABLE IF NOT EXISTS departments (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    region_id INTEGER REFERENCES regions(id),
+    kind TEXT,
+    UNIQUE (name, region_id)
+);
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    department_id INTEGER REFERENCES departments(id),
+    fiscal_year INTEGER,
+    title TEXT,
+    report_date TEXT,
+    staff_authorized INTEGER,
+    staff_actual INTEGER,
+    self_score REAL,
+    grade TEXT,
+    grade_level TEXT,
+    contact_name TEXT,
+    contact_phone TEXT,
+    self_score_text TEXT,
+    ordinal INTEGER
+);
+CREATE TABLE IF NOT EXISTS finance_items (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    unit TEXT NOT NULL,
+    statement TEXT NOT NULL,
+    item TEXT NOT NULL,
+    label TEXT,
+    amount REAL,
+    amount_text TEXT,
+    source_line INTEGER,
+    UNIQUE (report_id, unit, statement, item)
+);
+CREATE TABLE IF NOT EXISTS projects (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    ordinal INTEGER,
+    name TEXT,
+    department TEXT,
+    implementer TEXT,
+    budget_initial REAL,
+    budget_adjusted REAL,
+    budget_executed REAL,
+    execution_rate REAL,
+    budget_weight REAL,
+    budget_score REAL,
+    total_score REAL,
+    grade TEXT,
+    goal_expected TEXT,
+    goal_actual TEXT,
+    execution_rate_text TEXT,
+    source_line INTEGER
+);
+CREATE TABLE IF NOT EXISTS indicators (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    project_id INTEGER REFERENCES projects(id),
+    ordinal INTEGER,
+    level1 TEXT,
+    level2 TEXT,
+    level1_raw TEXT,
+    level2_raw TEXT,
+    name TEXT,
+    operator TEXT,
+    target_text TEXT,
+    target_value REAL,
+    target_unit TEXT,
+    actual_text TEXT,
+    actual_value REAL,
+    actual_unit TEXT,
+    weight REAL,
+    score REAL,
+    deviation TEXT,
+    name_raw TEXT,
+    weight_text TEXT,
+    score_text TEXT,
+    source_line INTEGER
+);
+CREATE TABLE IF NOT EXISTS rubric_items (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    ordinal INTEGER,
+    level1 TEXT,
+    level2 TEXT,
+    name TEXT,
+    criterion TEXT,
+    weight REAL,
+    score REAL,
+    note TEXT,
+    source_line INTEGER
+);
+CREATE TABLE IF NOT EXISTS goals (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    ordinal INTEGER,
+    expected TEXT,
+    actual TEXT,
+    source_line INTEGER
+);
+CREATE TABLE IF NOT EXISTS findings (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    kind TEXT NOT NULL,
+    ordinal INTEGER,
+    text TEXT,
+    source_line INTEGER
+);
+CREATE TABLE IF NOT EXISTS people (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    role TEXT NOT NULL,
+    name TEXT,
+    title TEXT,
+    unit TEXT,
+    phone TEXT,
+    source_line INTEGER
+);
+CREATE TABLE IF NOT EXISTS sections (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    ordinal INTEGER,
+    heading TEXT,
+    body TEXT,
+    source_line INTEGER
+);
+CREATE TABLE IF NOT EXISTS petition_stats (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    metric TEXT NOT NULL,
+    unit TEXT,
+    value REAL,
+    change_pct REAL,
+    text TEXT,
+    source_line INTEGER
+);
+CREATE TABLE IF NOT EXISTS quality_flags (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    code TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    message TEXT
+);
+"""
+
+INDEXES = """
+CREATE INDEX IF NOT EXISTS idx_reports_document ON reports(document_id);
+CREATE INDEX IF NOT EXISTS idx_reports_department ON reports(department_id, fiscal_year);
+CREATE INDEX IF NOT EXISTS idx_reports_year ON reports(fiscal_year);
+CREATE INDEX IF NOT EXISTS idx_departments_region ON departments(region_id);
+CREATE INDEX IF NOT EXISTS idx_finance_report ON finance_items(report_id, statement, item);
+CREATE INDEX IF NOT EXISTS idx_indicators_report ON indicators(report_id);
+CREATE INDEX IF NOT EXISTS idx_indicators_project ON indicators(project_id);
+CREATE INDEX IF NOT EXISTS idx_projects_report ON projects(report_id);
+CREATE INDEX IF NOT EXISTS idx_rubric_report ON rubric_items(report_id);
+CREATE INDEX IF NOT EXISTS idx_goals_report ON goals(report_id);
+CREATE INDEX IF NOT EXISTS idx_findings_report ON findings(report_id);
+CREATE INDEX IF NOT EXISTS idx_people_report ON people(report_id);
+CREATE INDEX IF NOT EXISTS idx_sections_report ON sections(report_id);
+CREATE INDEX IF NOT EXISTS idx_petition_report ON petition_stats(report_id);
+CREATE INDEX IF NOT EXISTS idx_flags_report ON quality_flags(report_id);
+CREATE INDEX IF NOT EXISTS idx_flags_code ON quality_flags(code);
+CREATE INDEX IF NOT EXISTS idx_documents_status ON documents(status);
+"""
+
+VIEWS = """
+DROP VIEW IF EXISTS report_summary;
+CREATE VIEW report_summary AS
+SELECT
+    r.id AS report_id,
+    r.fiscal_year,
+    d.id AS department_id,
+    d.name AS department,
+    d.kind AS department_kind,
+    g.province,
+    g.prefecture,
+    g.county,
+    g.code AS region_code,
+    r.self_score,
+    r.grade,
+    r.grade_level,
+    r.staff_authorized,
+    r.staff_actual,
+    (SELECT amount FROM finance_items f WHERE f.report_id = r.id AND f.unit = 'all'
+        AND f.statement = 'expenditure' AND f.item = 'total') AS expenditure_total,
+    (SELECT amount FROM finance_items f WHERE f.report_id = r.id AND f.unit = 'all'
+        AND f.statement = 'three_public' AND f.item = 'total') AS three_public_total,
+    (SELECT count(*) FROM indicators i WHERE i.report_id = r.id) AS indicator_count,
+    (SELECT count(*) FROM quality_flags q WHERE q.report_id = r.id) AS flag_count,
+    r.document_id,
+    doc.file_name
+FROM reports r
+LEFT JOIN departments d ON d.id = r.department_id
+LEFT JOIN regions g ON g.id = d.region_id
+LEFT JOIN documents doc ON doc.id = r.document_id;
+"""
+
+# Child tables of a report, in the order rows must be deleted when a document is replaced.
+REPORT_CHILDREN = [
+    "quality_flags", "petition_stats", "sections", "people", "findings", "goals",
+    "rubric_items", "indicators", "projects", "finance_items",
+]
+
+
+def create(conn: sqlite3.Connection) -> None:
+    conn.executescript(TABLES)
+    conn.executescript(INDEXES)
+    conn.executescript(VIEWS)
