@@ -150,6 +150,9 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     petition_stats: list[PetitionStat] = field(default_factory=list)
     flags: list[QualityFlag] = field(default_factory=list)
+    budget_weight: float | None = None     # 分值 of the 年度资金总额 (budget execution) row
+    budget_score: float | None = None      # 得分 of that row
+    budget_execution_rate: float | None = None
     rubric_total: float | None = None      # total score printed under a rubric
     indicator_total_score: float | None = None  # 总分 printed under an indicator table
     indicator_total_weight: float | None = None

@@ -1,0 +1,215 @@
+"""Helpers every layout uses: finding labelled cells, header alignment, fill-down,
+indicator rows and finance tables. Layouts find things by their labels, never by
+position in a particular file."""
+from __future__ import annotations
+
+import re
+from typing import Callable, Iterable
+
+from ..document import Cell, Document, Row, Table
+from ..model import FinanceItem, Indicator, Report
+from ..normalise import finance as fin
+from ..normalise import labels as lab
+from ..normalise.values import clean, parse_operator, parse_score, parse_value, to_number
+
+
+def squash(text: str | None) -> str:
+    """Label text without whitespace, for matching ('年度预\\n算申请' -> '年度预算申请')."""
+    return re.sub(r"[\s\u3000]+", "", text or "")
+
+
+def find_cells(doc: Document, pattern: str) -> Iterable[tuple[Table, int, int, Cell]]:
+    rx = re.compile(pattern)
+    for t in doc.tables:
+        for r, c, cell in t.iter_cells():
+            if rx.search(squash(cell.text)):
+                yield t, r, c, cell
+
+
+def value_after(doc: Document, pattern: str, accept: Callable[[str], bool] = bool) -> Cell | None:
+    """The first acceptable non-empty cell after a label cell in the same row (or the
+    first cell of the next row when the label ends its row)."""
+    for t, r, c, cell in find_cells(doc, pattern):
+        row = t.rows[r]
+        for nxt in row.cells[c + 1:]:
+            if nxt.text.strip():
+                if accept(nxt.text):
+                    return nxt
+                break
+        else:
+            if r + 1 < len(t.rows):
+                for nxt in t.rows[r + 1].cells:
+                    if nxt.text.strip():
+                        if accept(nxt.text):
+                            return nxt
+                        break
+    return None
+
+
+def leaf_labels(header_rows: list[Row], width: int) -> list[str]:
+    """Column labels for data rows `width` wide from header rows that lost their
+    horizontal spans: align the deepest row first; a label above an already
+    labelled position is a parent (e.g. 其中：) and spans the labelled run."""
+    leaves = [""] * width
+    for row in reversed(header_rows):
+        p = 0
+        for cell in row.cells:
+            if p >= width:
+                break
+            label = squash(cell.text)
+            if not label:
+                p += 1
+                continue
+            if not leaves[p]:
+                leaves[p] = label
+                p += 1
+                continue
+            while p < width and leaves[p]:
+                p += 1
+    return leaves
+
+
+def fill_down(rows: list[list[str]], columns: Iterable[int]) -> list[list[str]]:
+    """Merged cells arrive empty: carry the last value down in the given columns."""
+    last: dict[int, str] = {}
+    out = []
+    for row in rows:
+        row = list(row)
+        for c in columns:
+            if c < len(row):
+                if row[c].strip():
+                    last[c] = row[c]
+                elif c in last:
+                    row[c] = last[c]
+        out.append(row)
+    return out
+
+
+# ---------------------------------------------------------------- finance tables
+
+_UNIT_ALL = re.compile(r"汇总|合计|总计|^全部|^部门$|本级及")
+_UNIT_NUMBERING = re.compile(r"^\s*(\d+[、.．]|[（(]\d+[)）])\s*")
+
+
+def unit_name(label: str) -> str:
+    s = squash(label)
+    if _UNIT_ALL.search(s):
+        return "all"
+    return _UNIT_NUMBERING.sub("", s) or "all"
+
+
+def is_number_cell(text: str) -> bool:
+    return to_number(text) is not None
+
+
+def parse_finance_table(table: Table, start: int, report: Report) -> int:
+    """Parse one 机构名称-headed money table beginning at row `start`. Returns the
+    index of the first row after it."""
+    rows = table.rows
+    header = [rows[start]]
+    r = start + 1
+    while r < len(rows) and rows[r].cells and not squash(rows[r].cells[0].text):
+        header.append(rows[r])
+        r += 1
+    data = []
+    while r < len(rows):
+        row = rows[r]
+        first = squash(row.cells[0].text) if row.cells else ""
+        if len(row.cells) < 2 or not first or first == "机构名称":
+            break
+        if not (_UNIT_ALL.search(first) or _UNIT_NUMBERING.match(first)
+                or any(is_number_cell(c.text) for c in row.cells[1:])):
+            break
+        data.append(row)
+        r += 1
+    if not data:
+        return r
+    width = max(len(row.cells) for row in data)
+    leaves = leaf_labels(header, width)
+    statement = fin.statement_of_header(leaves)
+    for row in data:
+        unit = unit_name(row.cells[0].text)
+        for c in range(1, min(width, len(row.cells))):
+            text = row.cells[c].text.strip()
+            if not text or not leaves[c]:
+                continue
+            code = fin.classify(leaves[c], statement)
+            if not code:
+                continue
+            amount = to_number(text)
+            if amount is None:
+                continue
+            report.add_finance(FinanceItem(code[0], code[1], leaves[c], amount, text, unit,
+                                           row.cells[c].line))
+    return r
+
+
+def parse_finance_tables(doc: Document, report: Report) -> None:
+    for t in doc.tables:
+        r = 0
+        while r < len(t.rows):
+            first = squash(t.rows[r].cells[0].text) if t.rows[r].cells else ""
+            if first == "机构名称":
+                r = parse_finance_table(t, r, report)
+            else:
+                r += 1
+
+
+# ---------------------------------------------------------------- indicators
+
+_NUMBERED = re.compile(
+    r"(?:^|\n|(?<=[。；;]))\s*(?:指标\s*\d*\s*[:：]|\d{1,2}\s*[.、．]\s*(?=\D)|[（(]\d{1,2}[)）])")
+_NAME_PREFIX = re.compile(
+    r"^\s*(?:指标\s*\d*\s*[:：]|\d{1,2}\s*[.、．](?!\d)|[（(]\d{1,2}[)）]|[①-⑳])\s*")
+
+
+def strip_numbering(name: str) -> str:
+    s = _NAME_PREFIX.sub("", name.strip())
+    return s.strip().rstrip("。；;，,")
+
+
+def split_items(text: str) -> list[str]:
+    """One cell holding several '指标N：' items is several indicators."""
+    t = text.strip()
+    if len(re.findall(r"指标\s*\d*\s*[:：]", t)) >= 2:
+        parts = re.split(r"(?=指标\s*\d*\s*[:：])", t)
+        return [p.strip() for p in parts if p.strip()]
+    return [t] if t else []
+
+
+def make_indicator(l1_raw: str, l2_raw: str, name: str, *, target: str | None = None,
+                   actual: str | None = None, operator: str | None = None,
+                   unit: str | None = None, weight: str | None = None,
+                   score: str | None = None, deviation: str | None = None,
+                   line: int = 0) -> Indicator:
+    """Build one indicator with canonical levels and parsed values."""
+    l1_raw = (l1_raw or "").strip()
+    l2_raw = (l2_raw or "").strip()
+    l1 = lab.level1(l1_raw)
+    l2 = lab.level2(l2_raw)
+    if l2 == "满意度指标" or (not l2_raw and lab.is_satisfaction(l1_raw)):
+        l1, l2 = "满意度指标", "满意度指标"
+    if l1 is None and l2:
+        l1 = lab.level1_for_level2(l2)
+    op = parse_operator(operator) if operator else None
+    unit_hint = clean(unit) if unit and not re.search(r"\d", clean(unit)) else None
+    tv = parse_value(target, unit_hint)
+    av = parse_value(actual, unit_hint if tv.number is not None else None)
+    ind = Indicator(
+        name=strip_numbering(name), name_raw=name.strip(),
+        level1_raw=l1_raw, level2_raw=l2_raw, level1=l1, level2=l2,
+        operator=op or tv.operator,
+        target_text=_keep(target), target_value=tv.number, target_unit=tv.unit if tv.number is not None else None,
+        actual_text=_keep(actual), actual_value=av.number, actual_unit=av.unit if av.number is not None else None,
+        weight=parse_score(weight), weight_text=_keep(weight),
+        score=parse_score(score), score_text=_keep(score),
+        deviation=_keep(deviation) if deviation and clean(deviation) not in ("无", "无偏差", "-", "—") else (_keep(deviation) or None),
+        line=line)
+    return ind
+
+
+def _keep(text: str | None) -> str | None:
+    if text is None:
+        return None
+    s = re.sub(r"[ \t\u3000]*\n[ \t\u3000]*", "", text).strip(" \u3000\t")
+    return s or None

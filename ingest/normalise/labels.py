@@ -1,0 +1,128 @@
+"""Canonical 一级/二级指标, grades, dates and contact details."""
+from __future__ import annotations
+
+import re
+
+from .values import clean
+
+LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+LEVEL2 = ("数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "社会效益指标",
+          "生态效益指标", "可持续影响指标", "满意度指标")
+
+_SATISFACTION = re.compile(r"满意")
+
+
+def _bare(label: str | None) -> str:
+    s = clean(label)
+    s = re.sub(r"[（(][^）)]*[)）]", "", s)   # '(50分)', '（部门工作实绩…）'
+    return s
+
+
+def level1(raw: str | None) -> str | None:
+    s = _bare(raw)
+    if not s:
+        return None
+    if "满意" in s:
+        return "满意度指标"
+    if s.startswith("产出"):
+        return "产出指标"
+    if s.startswith("效益") or s.startswith("效果"):
+        return "效益指标"
+    if s.startswith("成本"):
+        return "成本指标"
+    return "其他"
+
+
+def level2(raw: str | None) -> str | None:
+    s = _bare(raw)
+    if not s:
+        return None
+    if _SATISFACTION.search(s):
+        return "满意度指标"
+    for key, canon in (("数量", "数量指标"), ("质量", "质量指标"), ("时效", "时效指标"),
+                       ("成本", "成本指标"), ("经济效益", "经济效益指标"),
+                       ("社会效益", "社会效益指标"), ("生态效益", "生态效益指标"),
+                       ("可持续", "可持续影响指标")):
+        if s.startswith(key):
+            return canon
+    return raw.strip() if raw else None
+
+
+def level1_for_level2(l2: str | None) -> str | None:
+    """The 一级指标 a canonical 二级指标 belongs to (for lists that print only the latter)."""
+    if l2 in ("数量指标", "质量指标", "时效指标"):
+        return "产出指标"
+    if l2 in ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"):
+        return "效益指标"
+    if l2 == "满意度指标":
+        return "满意度指标"
+    if l2 == "成本指标":
+        return "产出指标"
+    return None
+
+
+def is_satisfaction(text: str | None) -> bool:
+    return bool(text) and "满意度" in text
+
+
+_GRADES = [
+    ("不合格", "差"), ("较差", "差"), ("差", "差"),
+    ("优秀", "优"), ("优", "优"),
+    ("良好", "良"), ("良", "良"),
+    ("一般", "中"), ("合格", "中"), ("中等", "中"), ("中", "中"),
+]
+
+
+def grade_level(grade: str | None) -> str | None:
+    s = clean(grade)
+    if not s:
+        return None
+    for word, level in _GRADES:
+        if s.startswith(word):
+            return level
+    return None
+
+
+_DATE = re.compile(r"(20\d{2}|19\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_DATE_ISO = re.compile(r"(20\d{2})[-./](\d{1,2})[-./](\d{1,2})")
+
+
+def parse_date(text: str | None) -> str | None:
+    if not text:
+        return None
+    m = _DATE.search(text) or _DATE_ISO.search(text)
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Personal mobile numbers are masked as 139****5388; office numbers stay."""
+    if not phone:
+        return None
+    s = re.sub(r"[\s\u3000]", "", phone)
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", s) or None
+
+
+def mask_mobiles_in_text(text: str) -> str:
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+_PERSON_SPACE = re.compile(r"^([\u4e00-\u9fff])[\s\u3000]+([\u4e00-\u9fff]{1,2})$")
+
+
+def person_name(text: str | None) -> str | None:
+    """'张  震' -> '张震' (names are spaced out to align in forms)."""
+    if not text:
+        return None
+    s = text.strip(" \u3000")
+    m = _PERSON_SPACE.match(s)
+    if m:
+        return m.group(1) + m.group(2)
+    return re.sub(r"\s+", "", s) or None

@@ -1,0 +1,103 @@
+"""Numbers, operators and units as printed in reports.
+
+`parse_value("≥90%")` -> Value(operator="≥", number=90.0, unit="%"). The printed text
+is always kept by the caller; these functions only derive.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_OPERATORS = {
+    "≥": "≥", ">=": "≥", "≧": "≥", "不低于": "≥", "不少于": "≥", "大于等于": "≥", "以上": "≥",
+    "≤": "≤", "<=": "≤", "≦": "≤", "不高于": "≤", "不超过": "≤", "小于等于": "≤", "以内": "≤",
+    "以下": "≤",
+    "=": "=", "＝": "=", "﹦": "=", "≡": "=", "等于": "=",
+    ">": ">", "大于": ">", "高于": ">", "<": "<", "小于": "<", "低于": "<",
+}
+_UNIT_ALIASES = {
+    "%": "%", "％": "%", "百分比": "%", "百分之": "%",
+    "万元": "万元", "元": "元", "亿元": "亿元", "千元": "千元",
+}
+_NUM = r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?"
+_VALUE = re.compile(
+    r"^(?P<op>≥|>=|≧|≤|<=|≦|=|≡|>|<|不低于|不少于|不高于|不超过|大于等于|小于等于|大于|小于|等于|高于|低于)?"
+    r"\s*(?P<num>" + _NUM + r")\s*(?P<unit>[%％]|百分比|[\u4e00-\u9fff]{1,3}|[a-zA-Z]{1,4})?"
+    r"\s*(?P<post>以上|以内|以下)?$")
+
+
+@dataclass
+class Value:
+    operator: str | None
+    number: float | None
+    unit: str | None
+
+
+def clean(text: str | None) -> str:
+    """NFKC (full-width digits, ％, ＝ → ASCII), strip whitespace and stray punctuation."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", text)
+    s = s.replace("﹦", "=").replace("﹪", "%")
+    s = re.sub(r"\s+", "", s)
+    return s.strip("。；;，,、")
+
+
+def to_number(text: str | None) -> float | None:
+    """A plain figure: '1,234.5', ' 215.13 ', '10分', '100%' -> float; otherwise None."""
+    s = clean(text)
+    if not s:
+        return None
+    m = re.fullmatch(r"(" + _NUM + r")(?:万元|元|分|%|人|个|次|件)?", s)
+    if not m:
+        return None
+    return float(m.group(1).replace(",", ""))
+
+
+def normalise_unit(unit: str | None) -> str | None:
+    if not unit:
+        return None
+    u = clean(unit)
+    return _UNIT_ALIASES.get(u, u) or None
+
+
+def parse_value(text: str | None, unit_hint: str | None = None) -> Value:
+    """Operator, number and unit from a target/actual cell such as '≥90%', '=100%',
+    '150万元', '≥4次', '98.00 百分比', '≥70'. Text without a leading number gives
+    Value(None, None, None) (e.g. '保持', '第一时间')."""
+    s = clean(text)
+    if not s:
+        return Value(None, None, None)
+    m = _VALUE.match(s)
+    if not m:
+        # A leading operator word before free text, e.g. '≥90%以上' handled above;
+        # a trailing percentage in a short phrase is not a target value.
+        return Value(_OPERATORS.get(s[:1]) if s[:1] in "≥≤=<>" else None, None, None)
+    op = m.group("op") or m.group("post")
+    unit = normalise_unit(m.group("unit")) or normalise_unit(unit_hint)
+    return Value(_OPERATORS.get(op) if op else None,
+                 float(m.group("num").replace(",", "")), unit)
+
+
+def parse_operator(text: str | None) -> str | None:
+    s = clean(text)
+    if not s:
+        return None
+    return _OPERATORS.get(s)
+
+
+def parse_score(text: str | None) -> float | None:
+    """Scores and weights: '20', '　20', '10分', '98.5'."""
+    return to_number(text)
+
+
+_PCT = re.compile(r"(" + _NUM + r")\s*[%％]")
+
+
+def parse_percent(text: str | None) -> float | None:
+    s = clean(text)
+    m = _PCT.fullmatch(s) if s else None
+    if m:
+        return float(m.group(1).replace(",", ""))
+    return None

@@ -1,0 +1,189 @@
+"""Plain-text exports -> Document, rebuilding the tables the export flattened.
+
+Two table encodings are common in text exports of Word/Excel reports:
+
+* one cell per line, each line starting with a tab, a blank line between rows
+  (cells of one row follow each other; a cell's further paragraphs follow as
+  lines without the tab);
+* one row per line with tab-separated cells (spreadsheet exports).
+
+A merged cell arrives as an empty cell. A cell whose text ends in empty paragraphs
+prints extra blank lines before the next cell; such a "row" that is too short is
+joined to the next one when together they fit the width of the row above.
+"""
+from __future__ import annotations
+
+import re
+
+from ..document import Cell, Document, Paragraph, Row, Table
+
+_ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|</?(?:b|strong|i|em|u|span)>", re.I)
+_LIST_ITEM = re.compile(
+    r"^\s*\t?\s*(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、|[①-⑳])\s*\t")
+_CELL = re.compile(r"^ *\t([^\t]*)$")
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def _clean(line: str) -> str:
+    line = _ARTEFACTS.sub("", line.replace("\r", ""))
+    return line
+
+
+def _kind(line: str) -> str:
+    if not line.strip():
+        # A line holding only a tab is an empty cell, not a row break.
+        return "cell" if _CELL.match(line) else "blank"
+    if _LIST_ITEM.match(line):
+        return "para"
+    if _CELL.match(line):
+        return "cell"
+    if "\t" in line.strip("\n").lstrip(" ").lstrip("\t") or (
+            line.startswith("\t") and line.count("\t") >= 2):
+        return "row"
+    return "text"
+
+
+def _para_text(line: str) -> str:
+    text = re.sub(r"[ \t]*\t[ \t]*", " ", line).strip()
+    text = _MD_HEADING.sub("", text)
+    return _MD_BOLD.sub(r"\1", text).strip()
+
+
+class _CellTable:
+    """Accumulates a one-cell-per-line table."""
+
+    def __init__(self, line: int):
+        self.line = line
+        self.rows: list[tuple[int, list[list]]] = []   # (blank gap before, cells)
+        self.gap = 0
+
+    def add_cell(self, text: str, line: int) -> None:
+        if not self.rows or self.gap:
+            self.rows.append((self.gap, []))
+        self.rows[-1][1].append([text, line])
+        self.gap = 0
+
+    def extend(self, text: str, blanks: int) -> None:
+        cell = self.rows[-1][1][-1]
+        cell[0] = cell[0] + "\n" * (blanks + 1) + text
+        self.gap = 0
+
+    def build(self) -> Table:
+        rows = [(gap, cells) for gap, cells in self.rows]
+        merged: list[tuple[int, list]] = []
+        i = 0
+        while i < len(rows):
+            gap, cells = rows[i]
+            # Join a short row with the next when the gap was an in-cell blank run.
+            while (i + 1 < len(rows) and rows[i + 1][0] >= 2 and merged
+                   and len(cells) < len(merged[-1][1])
+                   and len(cells) + len(rows[i + 1][1]) <= len(merged[-1][1])):
+                cells = cells + rows[i + 1][1]
+                i += 1
+            merged.append((gap, cells))
+            i += 1
+        table_rows = []
+        for _, cells in merged:
+            table_rows.append(Row([Cell(_tidy(t), ln) for t, ln in cells],
+                                  line=cells[0][1] if cells else 0))
+        return Table(table_rows, line=self.line)
+
+
+def _tidy(text: str) -> str:
+    lines = [ln.strip(" \u3000\t") for ln in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _continues(table: _CellTable, raw: list[str], kinds: list[str], i: int, blanks: int) -> bool:
+    """Does the run of text lines starting at i belong to the table's last cell?
+
+    Text right under a cell continues it. After blank lines it is ambiguous: a cell's
+    further paragraphs, or a caption between two tables. It continues the cell when
+    the table goes on after the run and the last row still lacks cells (a label
+    printed low in a tall merged cell), or when a blank line ends the run before the
+    table goes on (a cell of several paragraphs). A run that ends the document, or
+    leads straight into a new row after a complete one, is running text.
+    """
+    if blanks == 0:
+        return True
+    j = i
+    while j < len(kinds) and kinds[j] in ("text", "blank"):
+        j += 1
+    if j >= len(kinds) or kinds[j] != "cell":
+        return False
+    if kinds[j - 1] == "blank":
+        return True
+    rows = table.rows
+    if len(rows) < 2:
+        return False
+    return len(rows[-1][1]) < len(rows[-2][1])
+
+
+def parse_text(text: str) -> list:
+    """Text -> blocks (Paragraph | Table)."""
+    raw = [_clean(ln) for ln in text.split("\n")]
+    kinds = [_kind(ln) for ln in raw]
+
+    blocks: list = []
+    cell_table: _CellTable | None = None
+    row_table: Table | None = None
+    blanks = 0
+
+    def close():
+        nonlocal cell_table, row_table
+        if cell_table is not None:
+            blocks.append(cell_table.build())
+            cell_table = None
+        if row_table is not None:
+            blocks.append(row_table)
+            row_table = None
+
+    run_mode = None   # how the current run of text lines inside a table is read
+    for i, (line, kind) in enumerate(zip(raw, kinds)):
+        n = i + 1
+        if kind != "text" or blanks:
+            run_mode = None
+        if kind == "blank":
+            blanks += 1
+            if cell_table is not None:
+                cell_table.gap += 1
+            continue
+        if kind == "cell":
+            if row_table is not None:
+                close()
+            if cell_table is None:
+                cell_table = _CellTable(n)
+            cell_table.add_cell(_CELL.match(line).group(1), n)
+        elif kind == "row":
+            if cell_table is not None or (row_table is not None and blanks):
+                close()
+            if row_table is None:
+                row_table = Table([], line=n)
+            cells = [Cell(_tidy(c), n) for c in line.rstrip("\n").split("\t")]
+            while len(cells) > 1 and not cells[-1].text:
+                cells.pop()
+            row_table.rows.append(Row(cells, line=n))
+        elif kind == "text" and cell_table is not None and (
+                run_mode == "cont" or (run_mode is None and _continues(cell_table, raw, kinds, i, blanks))):
+            run_mode = "cont"
+            cell_table.extend(line, blanks)
+        else:
+            if kind == "text" and cell_table is not None:
+                run_mode = "para"
+            close()
+            text_ = _para_text(line)
+            if text_:
+                blocks.append(Paragraph(text_, n))
+        blanks = 0
+    close()
+    return blocks
+
+
+def read_text(text: str, file_name: str = "", encoding: str | None = None) -> Document:
+    return Document(blocks=parse_text(text), file_name=file_name, format="txt",
+                    encoding=encoding)
