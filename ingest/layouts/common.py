@@ -213,3 +213,165 @@ def _keep(text: str | None) -> str | None:
         return None
     s = re.sub(r"[ \t\u3000]*\n[ \t\u3000]*", "", text).strip(" \u3000\t")
     return s or None
+
+
+# ---------------------------------------------------------------- indicator grids
+
+_ROLES = [
+    ("l1", r"^一级指标"), ("l2", r"^二级指标"), ("name", r"^三级指标|^指标名称"),
+    ("operator", r"^指标性质|^符号|^运算符"), ("unit", r"^度量单位|^单位|^计量单位"),
+    ("target", r"指标值|^值$|^目标值|^绩效目标|^年度目标"),
+    ("actual", r"^实际完成|^完成值|^实际值|^完成情况"),
+    ("weight", r"^分值|^权重|^标准分"), ("score", r"得分"),
+    ("deviation", r"偏差|原因|改进措施|^备注"),
+]
+
+
+def header_roles(labels: list[str]) -> dict[str, int]:
+    roles: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        for role, pattern in _ROLES:
+            if role not in roles and label and re.search(pattern, label):
+                roles[role] = i
+                break
+    return roles
+
+
+def _is_level1(text: str) -> bool:
+    s = squash(text)
+    return bool(re.match(r"^(产出|效益|效果|满意度|成本)(指标|目标)?", s)) and len(s) <= 40
+
+
+def _is_level2(text: str) -> bool:
+    s = squash(text)
+    return bool(re.match(r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|可持续|服务对象满意|满意度|社会公众)", s))
+
+
+def grid_indicators(table: Table, r: int) -> tuple[list[Indicator], list[str] | None, int]:
+    """Indicators from a grid whose header row `r` names 一级/二级/三级指标 (or the
+    value columns only, as in tables whose left header was lost). Returns the
+    indicators, the 总分 row's cells (if any) and the next row index."""
+    rows = table.rows
+    header_rows = [rows[r]]
+    labels_here = [squash(c.text) for c in rows[r].cells]
+    if r > 0:
+        above = [squash(c.text) for c in rows[r - 1].cells]
+        if any(re.search(r"指标值|完成值|得分|分值", a) for a in above) and not all(
+                any(re.search(p, l) for l in labels_here) for p in (r"完成值", r"得分")):
+            header_rows.insert(0, rows[r - 1])
+    data = []
+    total = None
+    i = r + 1
+    while i < len(rows):
+        row = rows[i]
+        vals = [c.text for c in row.cells]
+        first = squash(next((v for v in vals if v.strip()), ""))
+        if re.fullmatch(r"总分|合计|总计|得分合计", first):
+            total = vals
+            i += 1
+            break
+        if len(vals) < 3 or re.search(r"^其他需(要)?说明|^备注|^注[:：]", first):
+            break
+        data.append(row)
+        i += 1
+    if not data:
+        return [], total, i
+    width = max(len(x.cells) for x in data)
+    if max(len(h.cells) for h in header_rows) >= width:
+        labels = [""] * width
+        for h in header_rows:
+            for k, c in enumerate(h.cells[:width]):
+                if squash(c.text):
+                    labels[k] = squash(c.text)
+    else:   # a header shorter than its rows: its labels belong to the rightmost columns
+        hl = [squash(c.text) for c in header_rows[-1].cells]
+        labels = [""] * (width - len(hl)) + hl
+    roles = header_roles(labels)
+    matrix = [[c.text for c in d.cells] + [""] * (width - len(d.cells)) for d in data]
+    if "l1" not in roles or "l2" not in roles or "name" not in roles:
+        # find the level columns by what they hold
+        for k in range(width):
+            col = [m[k] for m in matrix if m[k].strip()]
+            if col and "l1" not in roles and all(_is_level1(v) for v in col):
+                roles["l1"] = k
+            elif col and "l2" not in roles and "l1" in roles and all(_is_level2(v) for v in col):
+                roles["l2"] = k
+                roles.setdefault("name", k + 1)
+    level_cols = [roles[k] for k in ("l1", "l2") if k in roles]
+    matrix = fill_down(matrix, level_cols)
+    get = lambda m, k: m[roles[k]] if k in roles and roles[k] < len(m) else None
+    out = []
+    for d, m in zip(data, matrix):
+        name = get(m, "name")
+        if not name or not name.strip():
+            continue
+        for item in split_items(name):
+            out.append(make_indicator(
+                get(m, "l1") or "", get(m, "l2") or "", item, target=get(m, "target"),
+                actual=get(m, "actual"), operator=get(m, "operator"), unit=get(m, "unit"),
+                weight=get(m, "weight"), score=get(m, "score"), deviation=get(m, "deviation"),
+                line=d.line))
+    return out, total, i
+
+
+def total_row_figures(total: list[str] | None) -> tuple[float | None, float | None, str | None]:
+    """(weight total, score total, grade) from a 总分 row."""
+    if not total:
+        return None, None, None
+    nums = [to_number(v) for v in total if to_number(v) is not None]
+    grade = next((squash(v) for v in total if lab.grade_level(squash(v)) and len(squash(v)) <= 3), None)
+    weight = nums[0] if len(nums) >= 2 else None
+    score = nums[-1] if nums else None
+    return weight, score, grade
+
+
+def budget_block(table: Table) -> dict | None:
+    """The 年度资金总额 row under a 年初预算数 / 全年预算数 / 全年执行数 header."""
+    keys = [("initial", r"^年初预算"), ("adjusted", r"^全年预算|^调整后预算"), ("executed", r"^全年执行|^执行数"),
+            ("weight", r"^分值"), ("rate", r"^执行率"), ("score", r"^得分")]
+    header = None
+    for r, row in enumerate(table.rows):
+        labels = [squash(c.text) for c in row.cells]
+        if any(re.search(r"^年初预算", l) for l in labels):
+            header = [(k, p) for l in labels for k, p in keys if re.search(p, l)]
+            continue
+        if header is None:
+            continue
+        for c, cell in enumerate(row.cells):
+            if re.search(r"年度资金总额|资金总额|^合计$", squash(cell.text)):
+                vals = row.cells[c + 1:c + 1 + len(header)]
+                out = {"line": row.line, "row": r}
+                for (k, _), v in zip(header, vals):
+                    out[k] = v.text.strip()
+                return out
+    return None
+
+
+def goal_after(table: Table, r: int) -> tuple[str | None, str | None, int]:
+    """Expected and actual texts in the rows under a 预期目标 / 实际完成 header row."""
+    texts: list[str] = []
+    line = table.rows[r].line
+    for row in table.rows[r + 1:r + 4]:
+        vals = [c.text for c in row.cells]
+        if vals and squash(vals[0]) and texts:
+            break
+        if vals and squash(vals[0]) and not texts and len([v for v in vals if v.strip()]) > 1 \
+                and len(squash(vals[0])) <= 12:
+            break
+        if not texts:
+            line = row.line
+        texts.extend(v for v in vals if v.strip())
+        if len(texts) >= 2:
+            break
+    if not texts:
+        return None, None, line
+    return texts[0].strip(), (texts[1].strip() if len(texts) > 1 else None), line
+
+
+def goal_headers(doc: Document):
+    """(table, row) of every 预期目标 | 实际完成… header row."""
+    for t in doc.tables:
+        for r, row in enumerate(t.rows):
+            labels = [squash(c.text) for c in row.cells]
+            if "预期目标" in labels and any(l.startswith("实际完成") for l in labels):
+                yield t, r

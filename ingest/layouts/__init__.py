@@ -1,0 +1,147 @@
+"""Layouts: Document -> report graph.
+
+Each layout module has `matches(doc) -> int` (how strongly the document looks like
+its kind) and `parse(doc, report)` (fill what that kind of form holds). The
+strongest match parses the document; then the facts every kind states in running
+text (department, year, narrative figures, staffing, score in words, petition
+statistics, problems and measures, sections) are filled in where still missing.
+"""
+from __future__ import annotations
+
+import re
+
+from ..document import Document
+from ..model import FinanceItem, ParseResult, Person, Report
+from ..normalise import labels as lab
+from . import county_form, narrative, prose, workbook, zhuzhou_form
+
+LAYOUTS = [county_form, zhuzhou_form, workbook, narrative]
+
+_SELF_EVAL = re.compile(r"绩效自评|自评报告|自评表|整体支出绩效|绩效评价|绩效目标")
+_NOT_SELF_EVAL = re.compile(r"决算说明|预算说明|部门决算|部门预算|预算公开|决算公开")
+
+
+class NotSelfEvaluation(ValueError):
+    pass
+
+
+def choose(doc: Document):
+    scored = sorted(((m.matches(doc), i, m) for i, m in enumerate(LAYOUTS)), key=lambda x: (-x[0], x[1]))
+    return scored[0][2] if scored and scored[0][0] > 0 else narrative
+
+
+def parse_document(doc: Document) -> ParseResult:
+    ls = prose.lines(doc)
+    full = "\n".join(l.text for l in ls)
+    if not _SELF_EVAL.search(full):
+        kind = "budget_or_final_accounts" if _NOT_SELF_EVAL.search(full) else "not_self_evaluation"
+        return ParseResult(layout="none", status="failed", kind=kind, errors=[
+            "不是绩效自评报告：未找到“绩效自评/整体支出绩效/绩效目标”等内容 / "
+            "not a performance self-evaluation report"])
+    layout = choose(doc)
+    report = Report()
+    errors: list[str] = []
+    try:
+        layout.parse(doc, report)
+    except Exception as e:  # a broken section must not lose the rest of the report
+        errors.append(f"{layout.NAME} 版式解析出错: {type(e).__name__}: {e}")
+    complete_from_prose(doc, ls, report, errors)
+    status = "parsed"
+    if not report.department or not report.fiscal_year:
+        missing = [n for n, v in (("部门名称 department", report.department),
+                                  ("年度 fiscal year", report.fiscal_year)) if not v]
+        errors.append("未能识别" + "、".join(missing))
+    if errors:
+        status = "partial"
+    if not report.department and not report.fiscal_year and not (report.indicators or report.finance):
+        return ParseResult(layout=layout.NAME, status="failed", errors=errors)
+    return ParseResult(layout=layout.NAME, reports=[report], status=status, errors=errors)
+
+
+def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, errors: list[str]) -> None:
+    def step(name, fn):
+        try:
+            fn()
+        except Exception as e:
+            errors.append(f"{name} 解析出错: {type(e).__name__}: {e}")
+
+    def ids():
+        if not report.department:
+            report.department = prose.department_name(doc, ls)
+        if report.department and not report.department_kind:
+            report.department_kind = department_kind(report.department)
+        if not report.fiscal_year:
+            report.fiscal_year = prose.fiscal_year(ls)
+        report.region_hint = " ".join(l.text for l in ls[:60])
+        if not report.report_date:
+            for ln in ls:
+                if re.search(r"(报告|填报|评价|编制)日期", ln.text):
+                    report.report_date = lab.parse_date(ln.text.split("日期", 1)[1])
+                    if report.report_date:
+                        break
+        if not report.title:
+            report.title = _title(ls)
+
+    def figures():
+        figs = prose.narrative_figures(ls)
+        report.narrative_figures = figs
+        table_statements = {f.statement for f in report.finance}
+        for key, (amount, text, line) in figs.items():
+            st, item = key.split(".")
+            if st not in table_statements:
+                report.add_finance(FinanceItem(st, item, text, amount, text, "all", line))
+
+    def staff():
+        a, b = prose.staff_counts(ls)
+        if report.staff_authorized is None:
+            report.staff_authorized = a
+        if report.staff_actual is None:
+            report.staff_actual = b
+
+    def score():
+        s, text, grade = prose.score_and_grade(ls)
+        if report.self_score is None and s is not None:
+            report.self_score, report.self_score_text = s, text
+        if not report.grade and grade:
+            report.grade = grade
+        report.grade_level = lab.grade_level(report.grade)
+
+    def people():
+        if not any(p.role == "filler" for p in report.people):
+            found = prose.filler(ls)
+            if found:
+                report.people.append(Person("filler", found[0], phone=found[1], line=found[2]))
+
+    def narrative_parts():
+        nl = prose.narrative_lines(doc, ls)
+        if not report.sections:
+            report.sections = prose.sections_from_lines(nl)
+        if not report.findings:
+            report.findings = prose.findings(nl) or prose.findings(ls)
+        if not report.petition_stats:
+            report.petition_stats = prose.petition_stats(ls)
+
+    for name, fn in (("部门与年度", ids), ("叙述中的金额", figures), ("人员", staff),
+                     ("得分与等次", score), ("填报人", people), ("报告正文", narrative_parts)):
+        step(name, fn)
+
+
+def department_kind(name: str) -> str | None:
+    """信访局 from 临湘市信访局: the name after the last place-name suffix."""
+    m = re.search(r"(?:省|市|州|盟|区|县|旗)([^省市州盟区县旗]{2,20})$", name)
+    kind = m.group(1) if m else name
+    return kind or None
+
+
+def _title(ls: list[prose.Line]) -> str | None:
+    parts = []
+    for ln in ls[:8]:
+        t = ln.text.strip()
+        if re.match(r"^附件\s*\d*$", t):
+            continue
+        parts.append(t)
+        if re.search(r"报告|自评表|评价表|自评情况", t):
+            return "".join(parts)[:120]
+        if len(parts) >= 3:
+            break
+    return None

@@ -1,0 +1,418 @@
+"""Facts stated in running text, shared by every layout: department and year from
+titles, narrative money figures, staffing, score and grade in words, petition
+statistics, problems and measures, and the narrative as Markdown sections."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..document import Document, Paragraph
+from ..model import Finding, PetitionStat, Report, Section
+from ..normalise import finance as fin
+from ..normalise import labels as lab
+from ..normalise.regions import resolve
+from ..normalise.values import clean
+
+NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_DEPT_SUFFIX = (r"(?:局|委员会|委|办公室|办|中心|院|馆|站|所|队|会|厅|署|部|处|社|庭|台)")
+
+
+@dataclass
+class Line:
+    no: int
+    text: str
+
+
+def lines(doc: Document) -> list[Line]:
+    """Every non-empty line of text, tables flattened cell by cell, whitespace folded."""
+    out = []
+    for no, text in doc.text_lines():
+        t = re.sub(r"[ \t\u3000\xa0]+", " ", text).strip()
+        if t:
+            out.append(Line(no, t))
+    return out
+
+
+# ---------------------------------------------------------------- department & year
+
+_NAME_LABEL = re.compile(
+    r"^(?:预算)?(?:部门|单位)(?:[（(]单位[)）])?(?:名称)?\s*[:：]?\s*$")
+_NAME_INLINE = re.compile(
+    r"^(?:预算)?(?:部门|单位)(?:[（(]单位[)）])?(?:名称)?\s*[:：]?\s*(?P<name>[\u4e00-\u9fff（）()]{3,40}"
+    + _DEPT_SUFFIX + r")\s*$")
+_DEPT = re.compile(r"[\u4e00-\u9fff]{2,30}?" + _DEPT_SUFFIX)
+_YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?")
+
+
+def _tidy_name(name: str) -> str:
+    s = re.sub(r"\s+", "", name)
+    s = re.sub(r"[（(]本级[)）]$", "", s)
+    s = re.sub(r"(部门|单位)$", "", s)
+    return s
+
+
+def _is_department(name: str) -> bool:
+    return bool(re.fullmatch(r"[\u4e00-\u9fff（）()]{3,40}" + _DEPT_SUFFIX, name)) and not re.search(
+        r"财政局[（(]制[)）]|^财政部门", name)
+
+
+def department_name(doc: Document, ls: list[Line]) -> str | None:
+    """The department the report is about: a labelled name cell, a '部门：X' line, or a
+    title line; then the fullest form of that name printed anywhere in the text."""
+    found = None
+    # A label cell followed by the name in the next cell.
+    for t in doc.tables:
+        for r, c, cell in t.iter_cells():
+            if _NAME_LABEL.match(re.sub(r"\s+", "", cell.text)):
+                for nxt in t.rows[r].cells[c + 1:]:
+                    name = _tidy_name(nxt.text)
+                    if name:
+                        if _is_department(name):
+                            found = name
+                        break
+            if found:
+                break
+        if found:
+            break
+    if not found:
+        for ln in ls[:400]:
+            m = _NAME_INLINE.match(re.sub(r"\s+", "", ln.text)) or re.match(
+                r"^(?:部门|单位)[（(]?单位?[)）]?名称\s+(?P<name>\S+)$", ln.text)
+            if m and _is_department(_tidy_name(m.group("name"))):
+                found = _tidy_name(m.group("name"))
+                break
+    if not found:
+        found = _name_from_titles(ls)
+    if not found:
+        return None
+    return _fullest(found, "\n".join(l.text for l in ls))
+
+
+def _name_from_titles(ls: list[Line]) -> str | None:
+    for i, ln in enumerate(ls[:600]):
+        text = re.sub(r"\s+", "", ln.text)
+        if not re.search(r"绩效|决算", text):
+            continue
+        if not re.search(r"报告|自评表|评价表|自评情况", text):
+            continue
+        # The name in the title itself: '2022年度X整体支出绩效自评表', 'X2024年度部门…'
+        for cand in (text, re.sub(r"^.*?年度?", "", text)):
+            m = re.match(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?(?P<name>[\u4e00-\u9fff（）()]{3,40}?"
+                         + _DEPT_SUFFIX + r")(?:部门|单位)?(?:(?:20|19)\d{2}年度?)?(?:部门)?整体",
+                         cand)
+            if m and _is_department(_tidy_name(m.group("name"))):
+                return _tidy_name(m.group("name"))
+        # Or on the lines just before the title.
+        for back in range(1, 3):
+            if i - back < 0:
+                break
+            prev = re.sub(r"\s+", "", ls[i - back].text)
+            prev = re.sub(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?", "", prev)
+            prev = _tidy_name(prev)
+            if len(prev) <= 40 and _is_department(prev):
+                return prev
+    return None
+
+
+def _fullest(name: str, text: str) -> str:
+    """'长安区信访局' -> '石家庄市长安区信访局' when the longer form is printed and
+    its head is a place that contains the shorter one's place."""
+    best = name
+    for m in re.finditer(r"([\u4e00-\u9fff]{2,12}?(?:省|市|州|盟|地区|区|县))" + re.escape(name), text):
+        cand = m.group(1) + name
+        # keep only the place-name tail of the prefix (e.g. '承担石家庄市' -> '石家庄市')
+        for k in range(len(m.group(1))):
+            head = m.group(1)[k:]
+            if resolve(head + name):
+                cand = head + name
+                break
+        else:
+            continue
+        if len(cand) > len(best):
+            inner, outer = resolve(name, text), resolve(cand, text)
+            if outer and (inner is None or outer.code == inner.code
+                          or (inner.code and outer.code and inner.code.startswith(outer.code.rstrip("0")))):
+                best = cand
+    return best
+
+
+def fiscal_year(ls: list[Line]) -> int | None:
+    head = " ".join(l.text for l in ls[:8])
+    if re.search(r"绩效|决算|自评", head):
+        m = _YEAR_TITLE.search(re.sub(r"(?<=\d)\s+(?=年)", "", head))
+        if m and not re.search(r"日期", head[max(0, m.start() - 8):m.start()]):
+            return int(m.group(1))
+    for ln in ls:
+        text = re.sub(r"\s+", "", ln.text)
+        if len(text) <= 60 and re.search(r"绩效", text) and re.search(r"报告|表|情况", text):
+            m = _YEAR_TITLE.search(text)
+            if m and not re.search(r"通知|关于|《", text):
+                return int(m.group(1))
+    years = re.findall(r"(20\d{2})年度", " ".join(l.text for l in ls))
+    if years:
+        return int(max(set(years), key=years.count))
+    return None
+
+
+# ---------------------------------------------------------------- figures in prose
+
+_FIGURE_LABELS = [
+    ("income", "general_budget", r"(?:一般公共预算)?财政拨款收入|一般公共预算财政拨款收入"),
+    ("income", "total", r"收入合计|总收入"),
+    ("expenditure", "total", r"支出合计|整体支出|总支出|(?<=[、，,])支出"),
+    ("expenditure", "basic", r"基本支出"),
+    ("expenditure", "personnel", r"人员经费|人员支出"),
+    ("expenditure", "public", r"日常公用经费|公用经费|公用支出"),
+    ("expenditure", "project", r"项目支出"),
+    ("three_public", "total", r"三公[”\"]?经费(?:支出)?(?:合计)?"),
+    ("three_public", "reception", r"公务接待费"),
+]
+_FIGURE = re.compile(
+    r"(?P<label>" + "|".join(p for _, _, p in _FIGURE_LABELS) + r")"
+    r"(?:支出)?(?:决算)?(?:为|是|合计|共计|共|达)?\s*(?P<num>" + NUM + r")\s*万元")
+
+
+def narrative_figures(ls: list[Line]) -> dict:
+    """Money figures stated in sentences ('基本支出178.28万元'): first statement wins."""
+    out: dict = {}
+    for ln in ls:
+        if len(ln.text) < 12:
+            continue
+        for m in _FIGURE.finditer(ln.text):
+            label = m.group("label")
+            # '项目支出合计122.97万元' of one named project is not the department total
+            before = ln.text[max(0, m.start() - 12):m.start()]
+            if re.search(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$", before) and "项目" not in label:
+                continue
+            for st, item, pattern in _FIGURE_LABELS:
+                if re.fullmatch(pattern.replace("(?<=[、，,])", ""), label):
+                    key = f"{st}.{item}"
+                    if key not in out:
+                        out[key] = (float(m.group("num").replace(",", "")), m.group(0), ln.no)
+                    break
+    return out
+
+
+def staff_counts(ls: list[Line]) -> tuple[int | None, int | None]:
+    """(编制, 实有) stated in prose."""
+    authorized = actual = None
+    for ln in ls:
+        t = re.sub(r"\s+", "", ln.text)
+        if actual is None:
+            m = (re.search(r"实有(?:人数|人员)?(?:为|共)?(\d+)[人名]", t)
+                 or re.search(r"实有(?:行政|在职)?人员(\d+)[人名]", t)
+                 or re.search(r"在职在编人员(\d+)[人名]", t)
+                 or re.search(r"(?<!全系统共有人员\d\d)在职人员(\d+)[人名]", t))
+            if m:
+                actual = int(m.group(1))
+        if authorized is None:
+            m = re.search(r"(?:人员)?编制(?:数)?(?:为|共)?(\d+)(?:人|名)", t)
+            if m:
+                authorized = int(m.group(1))
+    return authorized, actual
+
+
+def score_and_grade(ls: list[Line]) -> tuple[float | None, str | None, str | None]:
+    """(score, score text, grade) from sentences such as '总分为98分，等级为优秀',
+    '综合评分为97分', '绩效自评结果为良'."""
+    score = text = grade = None
+    for ln in ls:
+        t = re.sub(r"\s+", "", ln.text)
+        if score is None:
+            m = re.search(r"(?:总分|综合评分|综合得分|自评得分|评价得分|自评分)(?:为|是|：|:)?(" + NUM + r")分", t)
+            if m and "满分" not in t[max(0, m.start() - 3):m.start()]:
+                score, text = float(m.group(1)), m.group(0)
+        if grade is None:
+            m = re.search(r"(?:等级|等次|评价结果|自评结果|评定)(?:为|是|：|:)[“\"]?(优秀|良好|合格|不合格|一般|较差|优|良|中|差)", t)
+            if m:
+                grade = m.group(1)
+    return score, text, grade
+
+
+# ---------------------------------------------------------------- petition statistics
+
+_METRICS = ("信访总量", "集体访", "集访", "进京非访", "进京访", "越级访", "到省访", "赴省访",
+            "到市访", "网上投诉", "网上信访", "群众来信", "来信", "来访", "接待来访", "信访事项")
+_STAT = re.compile(
+    r"(?P<metric>" + "|".join(sorted(_METRICS, key=len, reverse=True)) + r")"
+    r"(?:共|总量|数量)?(?:为|达)?\s*(?P<a>\d+)\s*(?P<ua>批|件|人次)(?:\s*(?P<b>\d+)\s*(?P<ub>人次|人))?")
+_CHANGE = re.compile(r"(上升|增长|增加|下降|减少|降低)\s*(" + NUM + r")\s*[%％]")
+
+
+def petition_stats(ls: list[Line]) -> list[PetitionStat]:
+    out: list[PetitionStat] = []
+    seen = set()
+    for ln in ls:
+        text = ln.text
+        for m in _STAT.finditer(text):
+            metric = m.group("metric")
+            # the clause after the figure, up to the next figure or sentence end
+            tail = text[m.end():]
+            stop = re.search(r"[；;。]|" + _STAT.pattern, tail)
+            clause = tail[: stop.start()] if stop else tail
+            changes = [(-1 if d in ("下降", "减少", "降低") else 1) * float(v)
+                       for d, v in _CHANGE.findall(clause)]
+            if "分别" not in clause and re.search(r"批次|人次", clause) and m.group("b"):
+                pass
+            stats = [(m.group("a"), m.group("ua"))]
+            if m.group("b"):
+                stats.append((m.group("b"), m.group("ub")))
+            for k, (v, unit) in enumerate(stats):
+                key = (metric, unit)
+                if key in seen:
+                    continue
+                seen.add(key)
+                change = changes[k] if k < len(changes) else None
+                out.append(PetitionStat(metric, unit, float(v), change,
+                                        text[m.start():m.end()], ln.no))
+    return out
+
+
+# ---------------------------------------------------------------- findings
+
+_PROBLEM_HEAD = re.compile(r"(存在的?(主要)?问题|问题及原因|主要问题|问题和不足|不足之处)")
+_MEASURE_HEAD = re.compile(r"(改进措施|整改(情况|措施)?|下一步|建议|改进意见)")
+_EXPERIENCE_HEAD = re.compile(r"(经验|做法)")
+_APPLICATION_HEAD = re.compile(r"(结果应用|结果拟应用|应用情况)")
+_TOP_HEAD = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|第[一二三四五六七八九十]+[章部分])")
+_SUB_HEAD = re.compile(r"^(?:[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.、．](?!\d))")
+_ITEM_SPLIT = re.compile(
+    r"(?:(?<=[。；;])|^)\s*(?=(?:[一二三四五六七八九十]是|\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十][)）]))")
+
+
+def heading_kind(text: str) -> str | None:
+    t = re.sub(r"\s+", "", text)
+    if len(t) > 40:
+        return None
+    if _APPLICATION_HEAD.search(t):
+        return "application"
+    if _MEASURE_HEAD.search(t):
+        return "measure"
+    if _PROBLEM_HEAD.search(t):
+        return "problem"
+    if _EXPERIENCE_HEAD.search(t) and (_TOP_HEAD.match(t) or _SUB_HEAD.match(t)):
+        return "experience"
+    return None
+
+
+def split_items(text: str) -> list[str]:
+    parts = [p.strip() for p in _ITEM_SPLIT.split(text) if p and p.strip()]
+    out = []
+    for p in parts:
+        p = re.sub(r"^(?:[一二三四五六七八九十]是|\d{1,2}[.、．]|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十][)）])\s*",
+                   "", p).strip()
+        if len(p) >= 4:
+            out.append(p)
+    return out
+
+
+_INLINE_KIND = re.compile(r"(存在(?:的)?问题|整改情况|整改措施|改进措施)[:：]")
+
+
+def findings_from_text(text: str, kind: str, line: int) -> list[Finding]:
+    """Items of one finding text; inline labels ('存在问题：… 整改情况：…') switch kind."""
+    out: list[Finding] = []
+    pieces = _INLINE_KIND.split(text)
+    chunks = [(kind, pieces[0])]
+    for label, chunk in zip(pieces[1::2], pieces[2::2]):
+        chunks.append(("problem" if "问题" in label else "measure", chunk))
+    for k, chunk in chunks:
+        for item in split_items(chunk):
+            out.append(Finding(k, item, line))
+    return out
+
+
+def findings(ls: list[Line]) -> list[Finding]:
+    """Problems, measures, experience and application from headed passages."""
+    out: list[Finding] = []
+    mode = None
+    for ln in ls:
+        t = ln.text
+        kind = heading_kind(t)
+        is_head = bool(_TOP_HEAD.match(t) or _SUB_HEAD.match(t) or len(t) <= 24 and not re.search(r"[。；]", t))
+        if kind and is_head:
+            mode = kind
+            # a heading that carries its text: '存在问题：1. …'
+            rest = re.split(r"[:：]", t, maxsplit=1)
+            if len(rest) == 2 and len(rest[1]) > 8:
+                out.extend(findings_from_text(rest[1], kind, ln.no))
+            continue
+        if _TOP_HEAD.match(t) and not kind:
+            mode = None
+            continue
+        if mode and not (_SUB_HEAD.match(t) and len(t) <= 24 and not heading_kind(t)):
+            if re.fullmatch(r"[无无。]+", t):
+                continue
+            out.extend(findings_from_text(t, mode, ln.no))
+    return out
+
+
+# ---------------------------------------------------------------- sections
+
+def sections_from_lines(ls: list[Line]) -> list[Section]:
+    """The narrative as Markdown sections split at top-level headings (一、二、…);
+    sub-headings become bold lines inside the section."""
+    out: list[Section] = []
+    heading, body, start = None, [], 0
+    for ln in ls:
+        t = ln.text
+        if _TOP_HEAD.match(t) and len(t) <= 40:
+            if heading is not None or body:
+                out.append(Section(heading or "", "\n\n".join(body), start))
+            heading, body, start = t, [], ln.no
+            continue
+        if heading is None and not body:
+            start = ln.no
+        if _SUB_HEAD.match(t) and len(t) <= 30 and not re.search(r"[。；]", t):
+            body.append(f"**{md_escape(t)}**")
+        else:
+            body.append(md_escape(t))
+    if heading is not None or body:
+        out.append(Section(heading or "", "\n\n".join(body), start))
+    return [s for s in out if s.body.strip() or s.heading]
+
+
+def md_escape(text: str) -> str:
+    """Text from a report is literal: keep Markdown from reading it as markup."""
+    s = re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
+    s = re.sub(r"^(\s*)([-+])(\s)", r"\1\\\2\3", s)
+    s = re.sub(r"^(\s*\d+)([.)])(\s)", r"\1\\\2\3", s)
+    return s
+
+
+def narrative_lines(doc: Document, ls: list[Line]) -> list[Line]:
+    """The running-text part of a document: from the title of its written report
+    (…绩效…报告 / 评价报告综述) to the end, leaving out scoring sheets."""
+    start = None
+    for i, ln in enumerate(ls):
+        t = re.sub(r"\s+", "", ln.text)
+        if len(t) <= 50 and re.search(r"(绩效|支出).*(评价|自评)报告$|评价报告综述|报告综述", t) and i > 0:
+            start = i + 1
+    if start is None:
+        paras = [Line(b.line, b.text) for b in doc.blocks if isinstance(b, Paragraph)]
+        return paras
+    out = []
+    for ln in ls[start:]:
+        t = re.sub(r"\s+", "", ln.text)
+        if re.search(r"评分表|评价表$|自评表$", t) and len(t) <= 30:
+            break
+        out.append(ln)
+    return out
+
+
+# ---------------------------------------------------------------- people in prose
+
+_FILLER = re.compile(r"填(?:报|表)人[（(]?(?:签名|签字|签章)?[)）]?\s*[:：]\s*"
+                     r"(?P<name>[\u4e00-\u9fff·]{2,5}?)(?=\s|联系|电话|$|[，,；;])")
+_PHONE = re.compile(r"(?:联系|联络)?电话\s*[:：]\s*(?P<phone>[\d\-－]{7,20})")
+
+
+def filler(ls: list[Line]):
+    """(name, masked phone, line) of the person who filled in the form."""
+    from ..normalise import labels as lab_
+    for ln in ls:
+        m = _FILLER.search(ln.text)
+        if m:
+            p = _PHONE.search(ln.text[m.end():])
+            return m.group("name"), lab_.mask_phone(p.group("phone")) if p else None, ln.no
+    return None

@@ -1,0 +1,102 @@
+"""The one-page department form (seen in Hunan, 株洲 渌口区): 预算部门名称, a budget
+block (年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 / 得分) with income and
+expenditure split into 'label：amount' cells, 年度总体目标, a scored indicator grid
+(一级 / 二级 / 三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因) and 总分;
+then a written report."""
+from __future__ import annotations
+
+import re
+
+from ..document import Document
+from ..model import FinanceItem, Goal, Person, Report
+from ..normalise import finance as fin
+from ..normalise import labels as lab
+from ..normalise.values import parse_percent, parse_score, to_number
+from . import common, prose
+from .common import squash
+
+NAME = "department_scored_form"
+
+_CELL_FIGURE = re.compile(r"^(?:其中[:：]?)?\s*(?P<label>[^:：]{2,30})[:：]\s*(?P<num>[-\d,.]+)?\s*(?:万元)?$")
+
+
+def matches(doc: Document) -> int:
+    score = 0
+    for t in doc.tables:
+        labels = {squash(c.text) for _, _, c in t.iter_cells()}
+        if any(l.startswith("年初预算") for l in labels) and "年度资金总额" in labels:
+            score += 3
+        if "三级指标" in labels and "得分" in labels:
+            score += 2
+        if any(l.startswith("项目名称") for l in labels):
+            score -= 4   # project sheets belong to the workbook layout
+    return score
+
+
+def parse(doc: Document, report: Report) -> None:
+    name = common.value_after(doc, r"^(预算)?部门名称$|^单位名称$")
+    if name:
+        report.department = prose._tidy_name(name.text) or None
+    for t in doc.tables:
+        block = common.budget_block(t)
+        if block:
+            _budget(t, block, report)
+            break
+    for t, r in common.goal_headers(doc):
+        expected, actual, line = common.goal_after(t, r)
+        if expected or actual:
+            report.goals.append(Goal(expected, actual, line))
+        break
+    for t in doc.tables:
+        for r, row in enumerate(t.rows):
+            labels = [squash(c.text) for c in row.cells]
+            if any(l.startswith("三级指标") for l in labels):
+                inds, total, _ = common.grid_indicators(t, r)
+                report.indicators.extend(inds)
+                weight, score, grade = common.total_row_figures(total)
+                report.indicator_total_weight, report.indicator_total_score = weight, score
+                if report.self_score is None and score is not None:
+                    report.self_score, report.self_score_text = score, _printed(total, score)
+                if grade and not report.grade:
+                    report.grade = grade
+                break
+
+
+def _printed(cells, value) -> str | None:
+    for v in cells or []:
+        if to_number(v) == value:
+            return v.strip()
+    return None
+
+
+def _budget(t, block: dict, report: Report) -> None:
+    line = block["line"]
+    for key, item in (("initial", "initial"), ("adjusted", "adjusted"), ("executed", "executed")):
+        text = block.get(key)
+        amount = to_number(text)
+        if amount is not None:
+            label = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}[key]
+            report.add_finance(FinanceItem("budget", item, label, amount, text, "all", line))
+    report.budget_weight = parse_score(block.get("weight"))
+    report.budget_score = parse_score(block.get("score"))
+    report.budget_execution_rate = parse_percent(block.get("rate"))
+    # 'label：amount' cells under the budget row: income by source, spending by kind.
+    for row in t.rows[block["row"] + 1:]:
+        texts = [squash(c.text) for c in row.cells]
+        if any(x in ("预期目标", "年度总体目标") or x.startswith("一级指标") for x in texts):
+            break
+        for c, cell in enumerate(row.cells):
+            m = _CELL_FIGURE.match(squash(cell.text))
+            if not m or not m.group("num"):
+                continue
+            label = m.group("label")
+            if "收入性质" in label:
+                code = ("income", "total")
+            elif "支出性质" in label:
+                code = ("expenditure", "total")
+            else:
+                code = fin.classify(label)
+            amount = to_number(m.group("num"))
+            if code and amount is not None:
+                report.add_finance(FinanceItem(code[0], code[1], label, amount, m.group("num"), "all",
+                                               cell.line))

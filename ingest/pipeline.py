@@ -1,0 +1,172 @@
+"""read -> layout -> normalise -> check -> load, for files and folders.
+
+`ingest_paths` is the library entry point under the `jixiao ingest` command.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import PARSER_VERSION, load
+from .layouts import parse_document
+from .model import ParseResult, Report
+from .normalise.regions import Region, resolve, resolve_in_text
+from .read import NotText, UnsupportedFormat, detect_format, read_bytes
+
+try:  # checks and the search index are separate layers; a missing one must not stop a load
+    from . import checks
+except ImportError:  # pragma: no cover
+    checks = None
+try:
+    from . import crosscheck
+except ImportError:  # pragma: no cover
+    crosscheck = None
+try:
+    from . import search_index
+except ImportError:  # pragma: no cover
+    search_index = None
+
+SKIP_NAMES = {".DS_Store", "Thumbs.db"}
+
+
+@dataclass
+class Summary:
+    parsed: int = 0
+    partial: int = 0
+    failed: int = 0
+    unchanged: int = 0
+    reports: int = 0
+    seconds: float = 0.0
+    problems: list[tuple[str, str, str]] = field(default_factory=list)   # (file, status, error)
+
+    @property
+    def total(self) -> int:
+        return self.parsed + self.partial + self.failed + self.unchanged
+
+    def line(self) -> str:
+        rate = self.total / self.seconds if self.seconds else 0.0
+        return (f"{self.total} files: {self.parsed} parsed, {self.partial} partial, "
+                f"{self.failed} failed, {self.unchanged} unchanged; {self.reports} reports "
+                f"in {self.seconds:.1f}s ({rate:.1f} files/s)")
+
+
+def collect(paths: list[Path]) -> list[tuple[Path, str]]:
+    """(path, stored file name) for every file under the given files and folders,
+    in a stable order. The stored name is relative to the folder given."""
+    out = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.name not in SKIP_NAMES and not f.name.startswith("."):
+                    out.append((f, f.relative_to(p).as_posix()))
+        elif p.is_file():
+            out.append((p, p.name))
+        else:
+            raise FileNotFoundError(f"no such file or folder: {p}")
+    return out
+
+
+def parse_bytes(data: bytes, file_name: str) -> tuple[load.DocumentRecord, ParseResult, list[Region | None]]:
+    """Everything but the write: pure with respect to the database."""
+    sha = hashlib.sha256(data).hexdigest()
+    fmt = detect_format(data, file_name) if data else "txt"
+    rec = load.DocumentRecord(sha256=sha, file_name=file_name, format=fmt, encoding=None,
+                              text="", size_bytes=len(data))
+    if not data.strip():
+        return rec, ParseResult(layout="none", status="failed", kind="unknown",
+                                errors=["空文件：没有任何内容 / empty file"]), []
+    try:
+        doc = read_bytes(data, file_name)
+    except (NotText, UnsupportedFormat) as e:
+        return rec, ParseResult(layout="none", status="failed", kind="unknown", errors=[str(e)]), []
+    except Exception as e:  # a reader bug must not stop the run
+        return rec, ParseResult(layout="none", status="failed", kind="unknown",
+                                errors=[f"读取失败 / could not read: {type(e).__name__}: {e}"]), []
+    rec.format, rec.encoding, rec.text = doc.format, doc.encoding, doc.text
+    rec.source_url = doc.source_url
+    rec.publisher = doc.meta.get("publisher")
+    rec.published_date = doc.meta.get("published_date")
+    try:
+        result = parse_document(doc)
+    except Exception as e:
+        return rec, ParseResult(layout="none", status="failed",
+                                errors=[f"解析失败 / could not parse: {type(e).__name__}: {e}"]), []
+    regions = [region_for(r) for r in result.reports]
+    if checks is not None:
+        for rep in result.reports:
+            try:
+                rep.flags = checks.check_report(rep)
+            except Exception as e:
+                result.errors.append(f"质量检查出错 / check failed: {type(e).__name__}: {e}")
+                result.status = "partial"
+    return rec, result, regions
+
+
+def region_for(report: Report) -> Region | None:
+    context = report.region_hint or ""
+    if report.department:
+        r = resolve(report.department, context)
+        if r:
+            return r
+    return resolve_in_text(context)
+
+
+def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None = None,
+                 out=sys.stderr) -> Summary:
+    files = collect([Path(p) for p in paths])
+    db = load.open_db(db_path)
+    summary = Summary()
+    started = time.monotonic()
+    bar = _progress(len(files), progress, out)
+    try:
+        for path, name in files:
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            if load.known(db, sha, PARSER_VERSION):
+                summary.unchanged += 1
+            else:
+                rec, result, regions = parse_bytes(data, name)
+                load.load_document(db, rec, result, regions, PARSER_VERSION)
+                setattr(summary, result.status, getattr(summary, result.status) + 1)
+                summary.reports += len(result.reports)
+                if result.status != "parsed":
+                    summary.problems.append((name, result.status, "; ".join(result.errors)))
+            if bar is not None:
+                bar.update(1)
+        changed = summary.total - summary.unchanged
+        if changed:
+            _after_load(db)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _after_load(db) -> None:
+    """Checks across reports and the search index, in one transaction."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if crosscheck is not None:
+            crosscheck.copied_text_flags(conn)
+        if search_index is not None:
+            search_index.rebuild(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _progress(total: int, enabled: bool | None, out):
+    if enabled is None:
+        enabled = hasattr(out, "isatty") and out.isatty()
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, unit="file", file=out, desc="ingest", dynamic_ncols=True,
+                bar_format="{desc}: {bar} {n_fmt}/{total_fmt} files [{elapsed}<{remaining}, {rate_fmt}]")
