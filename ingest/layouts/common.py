@@ -192,7 +192,7 @@ def make_indicator(l1_raw: str, l2_raw: str, name: str, *, target: str | None = 
     if l1 is None and l2:
         l1 = lab.level1_for_level2(l2)
     op = parse_operator(operator) if operator else None
-    unit_hint = clean(unit) if unit and not re.search(r"\d", clean(unit)) else None
+    unit_hint = clean(unit) if unit and not re.search(r"\d", clean(unit)) and len(clean(unit)) <= 4 else None
     tv = parse_value(target, unit_hint)
     av = parse_value(actual, unit_hint if tv.number is not None else None)
     ind = Indicator(
@@ -353,7 +353,8 @@ def goal_after(table: Table, r: int) -> tuple[str | None, str | None, int]:
     line = table.rows[r].line
     for row in table.rows[r + 1:r + 4]:
         vals = [c.text for c in row.cells]
-        if vals and squash(vals[0]) and texts:
+        filled = [v for v in vals if v.strip()]
+        if vals and squash(vals[0]) and texts and (len(filled) > 1 and len(squash(vals[0])) <= 12):
             break
         if vals and squash(vals[0]) and not texts and len([v for v in vals if v.strip()]) > 1 \
                 and len(squash(vals[0])) <= 12:

@@ -182,6 +182,9 @@ def narrative_figures(ls: list[Line]) -> dict:
             label = m.group("label")
             # '项目支出合计122.97万元' of one named project is not the department total
             before = ln.text[max(0, m.start() - 12):m.start()]
+            clause = re.split(r"[。；;，,]", ln.text[:m.start()])[-1]
+            if re.search(r"预算|上年|同比", clause):
+                continue   # a budget or last year's figure, not this year's outturn
             if re.search(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$", before) and "项目" not in label:
                 continue
             for st, item, pattern in _FIGURE_LABELS:
@@ -206,7 +209,7 @@ def staff_counts(ls: list[Line]) -> tuple[int | None, int | None]:
             if m:
                 actual = int(m.group(1))
         if authorized is None:
-            m = re.search(r"(?:人员)?编制(?:数)?(?:为|共)?(\d+)(?:人|名)", t)
+            m = re.search(r"(?:人员编制|核定编制|编制总数|编制数)(?:为|共)?(\d+)(?:人|名)", t)
             if m:
                 authorized = int(m.group(1))
     return authorized, actual
@@ -236,7 +239,18 @@ _METRICS = ("信访总量", "集体访", "集访", "进京非访", "进京访", 
 _STAT = re.compile(
     r"(?P<metric>" + "|".join(sorted(_METRICS, key=len, reverse=True)) + r")"
     r"(?:共|总量|数量)?(?:为|达)?\s*(?P<a>\d+)\s*(?P<ua>批|件|人次)(?:\s*(?P<b>\d+)\s*(?P<ub>人次|人))?")
-_CHANGE = re.compile(r"(上升|增长|增加|下降|减少|降低)\s*(" + NUM + r")\s*[%％]")
+_CHANGE = re.compile(r"(?P<dir>上升|增长|增加|下降|减少|降低)|(?P<pct>" + NUM + r")\s*[%％]")
+
+
+def _changes(clause: str) -> list[float]:
+    """Signed year-on-year changes in order: '分别同比下降16.84%和29.94%' -> [-16.84, -29.94]."""
+    out, sign = [], None
+    for m in _CHANGE.finditer(clause):
+        if m.group("dir"):
+            sign = -1 if m.group("dir") in ("下降", "减少", "降低") else 1
+        elif sign is not None:
+            out.append(sign * float(m.group("pct").replace(",", "")))
+    return out
 
 
 def petition_stats(ls: list[Line]) -> list[PetitionStat]:
@@ -250,10 +264,7 @@ def petition_stats(ls: list[Line]) -> list[PetitionStat]:
             tail = text[m.end():]
             stop = re.search(r"[；;。]|" + _STAT.pattern, tail)
             clause = tail[: stop.start()] if stop else tail
-            changes = [(-1 if d in ("下降", "减少", "降低") else 1) * float(v)
-                       for d, v in _CHANGE.findall(clause)]
-            if "分别" not in clause and re.search(r"批次|人次", clause) and m.group("b"):
-                pass
+            changes = _changes(clause)
             stats = [(m.group("a"), m.group("ua"))]
             if m.group("b"):
                 stats.append((m.group("b"), m.group("ub")))
