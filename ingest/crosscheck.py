@@ -1,0 +1,125 @@
+"""Checks across reports, run by the pipeline after a load (these need the database).
+
+`copied_text_flags(conn)`: a long narrative paragraph identical to one in a report of
+ANOTHER department is flagged `copied_text` (warning) on both reports, with a link to
+the other one. Text that many departments share is the template of the form (or of a
+finance bureau's instructions), not copying, and is ignored.
+"""
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from collections import defaultdict
+
+from .checks import SEVERITY
+
+COPIED_TEXT = "copied_text"
+MIN_CHARS = 60
+# A paragraph found in the reports of at least this many departments (or this share of
+# all departments, whichever is larger) is template boilerplate, not a copy.
+BOILERPLATE_MIN_DEPARTMENTS = 3
+BOILERPLATE_SHARE = 0.02
+
+_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_MD_LEAD = re.compile(r"^(?:#{1,6}|>|[-*+]|\d+[.)]|\|)\s+")
+_MD_MARK = re.compile(r"\*\*|__|`|\|")
+
+
+def _conn(db) -> sqlite3.Connection:
+    return getattr(db, "conn", db)
+
+
+def normalise_paragraph(text: str) -> str:
+    """A paragraph for comparison: Markdown markers and all whitespace removed."""
+    s = _MD_LEAD.sub("", (text or "").strip())
+    s = _MD_MARK.sub("", s)
+    return _WS.sub("", s)
+
+
+def paragraphs(body: str) -> list[tuple[str, str]]:
+    """(normalised, as printed) for each paragraph (line) of a Markdown body."""
+    out = []
+    for line in (body or "").split("\n"):
+        norm = normalise_paragraph(line)
+        if norm:
+            out.append((norm, line.strip()))
+    return out
+
+
+def boilerplate_threshold(n_departments: int) -> int:
+    return max(BOILERPLATE_MIN_DEPARTMENTS, math.ceil(BOILERPLATE_SHARE * n_departments))
+
+
+def department_names(db) -> set[str]:
+    """Every department name in the database (for checks.check_report)."""
+    conn = _conn(db)
+    return {r[0] for r in conn.execute("SELECT name FROM departments WHERE name IS NOT NULL")}
+
+
+def _quote(text: str, n: int = 40) -> str:
+    s = re.sub(r"\s+", "", text)
+    return s if len(s) <= n else s[:n] + "…"
+
+
+def copied_text_flags(db, min_chars: int = MIN_CHARS, threshold: int | None = None) -> int:
+    """Recompute every `copied_text` flag. Returns how many flags were inserted.
+
+    Idempotent: previous copied_text flags are deleted first; reports and paragraphs
+    are visited in id order, so the same database always gets the same rows.
+    Reports without a department are skipped (one cannot tell whose text it is).
+    """
+    conn = _conn(db)
+    rows = conn.execute(
+        """SELECT s.report_id, s.body, r.department_id, r.fiscal_year, d.name
+           FROM sections s
+           JOIN reports r ON r.id = s.report_id
+           JOIN departments d ON d.id = r.department_id
+           WHERE s.body IS NOT NULL
+           ORDER BY s.report_id, s.ordinal, s.id""").fetchall()
+    info: dict[int, tuple[int, int | None, str]] = {}
+    # normalised paragraph -> report id -> the paragraph as printed (first occurrence)
+    where: dict[str, dict[int, str]] = defaultdict(dict)
+    for report_id, body, dept_id, year, name in rows:
+        info[report_id] = (dept_id, year, name)
+        for norm, printed in paragraphs(body):
+            if len(norm) >= min_chars:
+                where[norm].setdefault(report_id, printed)
+    n_departments = len({d for d, _, _ in info.values()})
+    limit = threshold if threshold is not None else boilerplate_threshold(n_departments)
+
+    # (report, other report) -> shared paragraphs (as printed in the report), in order
+    shared: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for norm, reports in where.items():
+        depts = {info[r][0] for r in reports}
+        if len(depts) < 2 or len(depts) >= limit:
+            continue
+        for a in reports:
+            for b in reports:
+                if a != b and info[a][0] != info[b][0]:
+                    shared[(a, b)].append(reports[a])
+
+    flags = []
+    for (a, b) in sorted(shared):
+        paras = shared[(a, b)]
+        _, year, name = info[b]
+        year_text = f"{year} 年度" if year else ""
+        flags.append((a, COPIED_TEXT, SEVERITY[COPIED_TEXT], (
+            f"有 {len(paras)} 段文字（每段不少于 {min_chars} 字）与{name}{year_text}报告"
+            f"（/reports/{b}）完全相同，如：“{_quote(paras[0])}”")))
+
+    own_tx = not conn.in_transaction
+    if own_tx:
+        conn.execute("BEGIN")
+    try:
+        conn.execute("DELETE FROM quality_flags WHERE code = ?", [COPIED_TEXT])
+        conn.executemany(
+            "INSERT INTO quality_flags (report_id, code, severity, message) VALUES (?, ?, ?, ?)",
+            flags)
+        if own_tx:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own_tx:
+            conn.execute("ROLLBACK")
+        raise
+    return len(flags)
