@@ -1,0 +1,480 @@
+"""Chinese full-text search that finds exactly what ``LIKE '%term%'`` finds, at index speed.
+
+SQLite's own FTS5 tokenizers do not fit Chinese: ``unicode61`` keeps a whole run of Han
+characters as one token, ``trigram`` cannot find anything shorter than three characters,
+and word segmentation misses terms that cross its word boundaries (访局, 经费支). So we
+tokenise in Python at ingest time and store the result in ordinary FTS5 tables that use
+the stock ``unicode61`` tokenizer over our pre-tokenised, space-separated text. Any SQLite
+(the sqlite3 CLI, any Datasette) opens and queries the database; nothing custom is needed
+to read it, only to turn a person's query into an FTS5 expression (``fts_query``).
+
+Tokens (``tokenize``)
+---------------------
+The text is first folded character by character: NFKC (full-width digits, letters and
+punctuation become half-width, ① becomes 1) then lower case. Folding each character on
+its own (instead of the whole string) means folding never merges neighbours, so whenever
+a text contains a term, the folded text contains the folded term; that is what makes the
+index a superset of ``LIKE``.
+
+- a run of CJK characters becomes its overlapping bigrams plus the run's last character:
+  信访局 -> 信访 访局 局. Every character of the text is therefore the first character
+  of some token, so any single character is found by the prefix query ``"局"*``.
+- a run of other letters and digits is one ordinary token (2023, gdp).
+- everything else (spaces, punctuation, ``%``, ``≥``) separates tokens.
+- in addition, every letter/digit token of two or more characters contributes its proper
+  suffixes, each marked with U+E000 (a private-use character the text tokens never
+  contain) and appended after the column's tokens: 2023 -> ``023\\ue000 23\\ue000
+  3\\ue000``. They let a term that starts in the middle of a number (``023年``, ``5万元``
+  matching ``150万元``) be found; they never take part in phrases.
+
+Queries (``parse_terms``, ``fts_query``, ``matches``)
+----------------------------------------------------
+A query is split on whitespace into terms; text in double quotes is one term; all terms
+must match (AND). Each term becomes one FTS5 phrase of the same tokens, with the rules
+that keep it a necessary condition of "the text contains the term":
+
+- a CJK run inside the term gives its bigrams; its last character is added only when
+  something follows the run inside the term (only then must the text's run end there);
+- a single CJK character at the end of the term, and a letter/digit token at the end of
+  the term, are prefix tokens (``"年"*``, ``"信访 访局 局 202"*``);
+- a letter/digit token at the start of the term may be the tail of a longer token in the
+  text, so the phrase is ORed with "its suffix token AND the rest of the phrase";
+- a term with no tokens (``%``, ``≥``) adds nothing to the FTS query but is still checked.
+
+FTS narrows the rows; ``matches`` then checks the literal, original terms against the
+candidate rows (folded on both sides, so a symbol such as ``%`` or ``≥`` or a separator
+between tokens can never widen the result). Search results are therefore exactly the rows
+whose indexed columns contain every term, up to NFKC/case folding: the rows ``LIKE``
+returns, plus only those that differ by character width or case. An empty or
+punctuation-only query matches nothing (``NO_MATCH``) and is never an error.
+
+Tables (``rebuild``)
+--------------------
+``rebuild(conn)`` drops and recreates, deterministically, inside the caller's
+transaction (it never commits):
+
+- one contentless FTS5 table per searchable table, ``<table>_fts``, whose rowid is the
+  source row's ``id`` and whose columns have the source columns' names (so Datasette's
+  ``?_search_<column>=`` works): sections_fts(heading, body), indicators_fts(name,
+  target_text, actual_text), projects_fts(name), goals_fts(expected, actual),
+  findings_fts(text), departments_fts(name), regions_fts(name);
+- ``search_index``: one row per searchable thing for the site-wide /search page (kind,
+  report_id, ref_table, ref_id, title, text), with ``search_index_fts(text)``.
+
+The FTS tables are contentless (``content=''``): they hold only the index, the text lives
+in the source tables. Do not run FTS5's ``'rebuild'`` command on them; run ``rebuild`` here.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+# ---------------------------------------------------------------------------------------
+# Folding and tokenising
+
+SUFFIX_MARK = "\ue000"
+NO_MATCH = '""'          # an empty FTS5 phrase: valid syntax, matches no row
+FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0', prefix='1'"
+
+
+class _FoldTable(dict):
+    """str.translate table that folds one character at a time (NFKC, then lower case)."""
+
+    def __missing__(self, code: int):
+        ch = chr(code)
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        value = code if folded == ch else folded
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """NFKC + lower case, character by character (never merges neighbouring characters)."""
+    return text.translate(_FOLD)
+
+
+# Han (with 〇 and 々), kana and hangul syllables: scripts written without spaces.
+_CJK = ("\u3005\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3400-\u4dbf"
+        "\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3\U00020000-\U0003134f")
+# A CJK run, or a run of other letters/digits (word characters minus "_" and CJK).
+_TOKEN_RE = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+
+
+def _runs(folded: str) -> Iterator[tuple[bool, str, int, int]]:
+    """(is_cjk, run, start, end) for each token run of already folded text."""
+    for m in _TOKEN_RE.finditer(folded):
+        cjk = m.group(1)
+        yield (cjk is not None, m.group(0), m.start(), m.end())
+
+
+def _cjk_tokens(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    out = [run[i:i + 2] for i in range(len(run) - 1)]
+    out.append(run[-1])
+    return out
+
+
+def tokenize(text: str | None) -> list[str]:
+    """The index tokens of a text, in order (without the suffix tokens)."""
+    if not text:
+        return []
+    out: list[str] = []
+    for cjk, run, _, _ in _runs(fold(text)):
+        if cjk:
+            out.extend(_cjk_tokens(run))
+        else:
+            out.append(run)
+    return out
+
+
+def suffix_tokens(tokens: Iterable[str]) -> list[str]:
+    """Marked proper suffixes of the letter/digit tokens, sorted and unique."""
+    out = set()
+    for tok in tokens:
+        if len(tok) > 1 and not _is_cjk(tok[0]):
+            for i in range(1, len(tok)):
+                out.add(tok[i:] + SUFFIX_MARK)
+    return sorted(out)
+
+
+@lru_cache(maxsize=4096)
+def _is_cjk(ch: str) -> bool:
+    m = _TOKEN_RE.match(ch)
+    return bool(m and m.group(1))
+
+
+def index_text(text: str | None) -> str:
+    """What goes into one FTS column: the tokens, then the marked suffix tokens."""
+    tokens = tokenize(text)
+    if not tokens:
+        return ""
+    sfx = suffix_tokens(tokens)
+    return " ".join(tokens + sfx) if sfx else " ".join(tokens)
+
+
+# ---------------------------------------------------------------------------------------
+# Query rewriting
+
+def parse_terms(query: str | None) -> list[str]:
+    """Whitespace-separated terms; "quoted text" is one term (an open quote runs to the end).
+
+    A quote inside a word (ab"cd ef") ends the word and starts a quoted term. Quoted terms
+    are trimmed; empty terms are dropped. Full-width quotes (＂) count as quotes.
+    """
+    if not query:
+        return []
+    q = query.replace("\uff02", '"')
+    terms: list[str] = []
+    word: list[str] = []
+
+    def flush():
+        if word:
+            terms.append("".join(word))
+            word.clear()
+
+    i = 0
+    while i < len(q):
+        ch = q[i]
+        if ch == '"':
+            flush()
+            end = q.find('"', i + 1)
+            end = len(q) if end < 0 else end
+            inner = q[i + 1:end].strip()
+            if inner:
+                terms.append(inner)
+            i = end + 1
+        elif ch.isspace():
+            flush()
+            i += 1
+        else:
+            word.append(ch)
+            i += 1
+    flush()
+    return terms
+
+
+@dataclass(frozen=True)
+class TermPlan:
+    """How one term is searched: an FTS5 expression (or None) and the literal to check."""
+    term: str
+    folded: str
+    fts: str | None
+
+
+def _phrase(tokens: list[str], prefix: bool) -> str:
+    return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
+
+
+@lru_cache(maxsize=1024)
+def plan_term(term: str) -> TermPlan:
+    folded = fold(term)
+    runs = list(_runs(folded))
+    if not runs:
+        return TermPlan(term, folded, None)
+    tokens: list[str] = []
+    for n, (cjk, run, start, end) in enumerate(runs):
+        if cjk:
+            followed = end < len(folded)          # anything after the run inside the term
+            if len(run) == 1:
+                tokens.append(run)
+            else:
+                tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+                if followed:
+                    tokens.append(run[-1])
+        else:
+            tokens.append(run)
+    last_cjk, last_run, _, last_end = runs[-1]
+    at_end = last_end == len(folded)
+    prefix = at_end and (not last_cjk or len(last_run) == 1)
+    first_cjk, _, first_start, _ = runs[0]
+    left_open = first_start == 0 and not first_cjk
+    expr = _phrase(tokens, prefix)
+    if left_open and len(tokens) > 1:
+        # the first token may be the tail of a longer token in the text
+        tail = '"' + tokens[0] + SUFFIX_MARK + '" AND ' + _phrase(tokens[1:], prefix)
+        expr = f"({expr} OR ({tail}))"
+    elif left_open and not prefix:
+        # one letter/digit token followed by a symbol ("90%"): whole token or a tail
+        expr = f'({expr} OR "{tokens[0]}{SUFFIX_MARK}")'
+    # (one token open on both sides is a prefix query, which also finds the marked tails)
+    return TermPlan(term, folded, expr)
+
+
+def fts_query(query: str | None) -> str:
+    """The FTS5 MATCH expression for a query typed by a person; ``NO_MATCH`` when empty.
+
+    Always valid FTS5 syntax, whatever the input.
+    """
+    plans = [plan_term(t) for t in parse_terms(query)]
+    exprs = [p.fts for p in plans if p.fts]
+    if not exprs:
+        return NO_MATCH
+    return " AND ".join(exprs)
+
+
+def _contains(haystack_raw: str, term: TermPlan) -> bool:
+    if term.term in haystack_raw:
+        return True
+    return term.folded in fold(haystack_raw)
+
+
+def matches(query: str | None, *texts: str | None) -> bool:
+    """True when every term of the query occurs in at least one of the texts.
+
+    Containment is literal after folding both sides (NFKC + lower case, per character);
+    this is the post-filter applied to the rows FTS returns. A query with no usable
+    token (empty, punctuation only) matches nothing, like ``fts_query``.
+    """
+    plans = [plan_term(t) for t in parse_terms(query)]
+    if not any(p.fts for p in plans):
+        return False
+    present = [t for t in texts if t]
+    return all(any(_contains(t, p) for t in present) for p in plans)
+
+
+def term_matches(term: str, *texts: str | None) -> bool:
+    """One term (already parsed) against the texts, as in ``matches``."""
+    plan = plan_term(term)
+    return any(_contains(t, plan) for t in texts if t)
+
+
+# ---------------------------------------------------------------------------------------
+# Index tables
+
+@dataclass(frozen=True)
+class FtsTable:
+    table: str
+    columns: tuple[str, ...]
+
+    @property
+    def fts(self) -> str:
+        return f"{self.table}_fts"
+
+
+TABLES: tuple[FtsTable, ...] = (
+    FtsTable("sections", ("heading", "body")),
+    FtsTable("indicators", ("name", "target_text", "actual_text")),
+    FtsTable("projects", ("name",)),
+    FtsTable("goals", ("expected", "actual")),
+    FtsTable("findings", ("text",)),
+    FtsTable("departments", ("name",)),
+    FtsTable("regions", ("name",)),
+)
+BY_TABLE = {t.table: t for t in TABLES}
+SITE_TABLE = "search_index"
+SITE_FTS = "search_index_fts"
+
+# Kinds of search_index rows, in display order within a report.
+KINDS = ("report", "department", "region", "section", "goal", "finding", "project",
+         "indicator")
+
+SITE_DDL = f"""
+CREATE TABLE {SITE_TABLE} (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    report_id INTEGER REFERENCES reports(id),
+    ref_table TEXT NOT NULL,
+    ref_id INTEGER NOT NULL,
+    title TEXT,
+    text TEXT NOT NULL
+)"""
+
+
+def _site_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """(kind, report_id, ref_table, ref_id, title, text) in a fixed order."""
+    def q(sql):
+        return conn.execute(sql)
+
+    for rid, title in q("SELECT id, title FROM reports WHERE coalesce(title, '') != '' "
+                        "ORDER BY id"):
+        yield ("report", rid, "reports", rid, title, title)
+    for rid, did, name in q(
+            "SELECT r.id, d.id, d.name FROM reports r JOIN departments d "
+            "ON d.id = r.department_id WHERE coalesce(d.name, '') != '' ORDER BY r.id"):
+        yield ("department", rid, "departments", did, name, name)
+    for rid, gid, province, prefecture, name in q(
+            "SELECT r.id, g.id, g.province, g.prefecture, g.name FROM reports r "
+            "JOIN departments d ON d.id = r.department_id "
+            "JOIN regions g ON g.id = d.region_id ORDER BY r.id"):
+        chain = []
+        for part in (province, prefecture, name):
+            if part and part not in chain:
+                chain.append(part)
+        if chain:
+            yield ("region", rid, "regions", gid, name, " ".join(chain))
+    for sid, rid, heading, body in q(
+            "SELECT id, report_id, heading, body FROM sections ORDER BY report_id, ordinal, id"):
+        text = "\n".join(p for p in (heading, body) if p)
+        if text:
+            yield ("section", rid, "sections", sid, heading, text)
+    for gid, rid, ordinal, expected, actual in q(
+            "SELECT id, report_id, ordinal, expected, actual FROM goals "
+            "ORDER BY report_id, ordinal, id"):
+        text = "\n".join(p for p in (expected, actual) if p)
+        if text:
+            yield ("goal", rid, "goals", gid, f"年度目标 {ordinal or ''}".strip(), text)
+    for fid, rid, kind, text in q(
+            "SELECT id, report_id, kind, text FROM findings ORDER BY report_id, kind, ordinal, id"):
+        if text:
+            yield ("finding", rid, "findings", fid, kind, text)
+    for pid, rid, name in q("SELECT id, report_id, name FROM projects ORDER BY report_id, ordinal, id"):
+        if name:
+            yield ("project", rid, "projects", pid, name, name)
+    for iid, rid, level2, name, target, actual in q(
+            "SELECT id, report_id, coalesce(level2, level2_raw), name, target_text, actual_text "
+            "FROM indicators ORDER BY report_id, project_id IS NOT NULL, project_id, ordinal, id"):
+        text = "\n".join(p for p in (name, target, actual) if p)
+        if text:
+            yield ("indicator", rid, "indicators", iid, level2, text)
+
+
+def _raw_conn(conn) -> sqlite3.Connection:
+    return getattr(conn, "conn", conn)     # sqlite_utils.Database or sqlite3.Connection
+
+
+def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [name]).fetchone() is not None
+
+
+def _create_fts(conn: sqlite3.Connection, name: str, columns: Iterable[str]) -> None:
+    conn.execute(f"DROP TABLE IF EXISTS [{name}]")
+    cols = ", ".join(f"[{c}]" for c in columns)
+    conn.execute(f"CREATE VIRTUAL TABLE [{name}] USING fts5({cols}, {FTS_OPTIONS})")
+
+
+def _fill_fts(conn: sqlite3.Connection, name: str, columns: Iterable[str],
+              rows: Iterable[tuple]) -> int:
+    """rows: (rowid, text, text, ...) -> index text for each column; then optimize."""
+    columns = list(columns)
+    count = 0
+
+    def gen():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield (row[0],) + tuple(index_text(v) for v in row[1:])
+
+    cols = ", ".join(f"[{c}]" for c in columns)
+    marks = ", ".join("?" * (len(columns) + 1))
+    conn.executemany(f"INSERT INTO [{name}] (rowid, {cols}) VALUES ({marks})", gen())
+    conn.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('optimize')")
+    return count
+
+
+def rebuild(conn) -> dict[str, int]:
+    """(Re)create every search table from the current content. Never commits.
+
+    Deterministic: the same content gives the same rows in the same order. Returns the
+    number of rows indexed per FTS table.
+    """
+    conn = _raw_conn(conn)
+    counts: dict[str, int] = {}
+    for t in TABLES:
+        if not _table_exists(conn, t.table):
+            continue
+        _create_fts(conn, t.fts, t.columns)
+        cols = ", ".join(f"[{c}]" for c in t.columns)
+        rows = conn.execute(f"SELECT id, {cols} FROM [{t.table}] ORDER BY id")
+        counts[t.fts] = _fill_fts(conn, t.fts, t.columns, rows.fetchall())
+
+    conn.execute(f"DROP TABLE IF EXISTS [{SITE_FTS}]")
+    conn.execute(f"DROP TABLE IF EXISTS [{SITE_TABLE}]")
+    conn.execute(SITE_DDL)
+    conn.executemany(
+        f"INSERT INTO {SITE_TABLE} (kind, report_id, ref_table, ref_id, title, text) "
+        "VALUES (?, ?, ?, ?, ?, ?)", list(_site_rows(conn)))
+    conn.execute(f"CREATE INDEX {SITE_TABLE}_report ON {SITE_TABLE}(report_id, kind)")
+    _create_fts(conn, SITE_FTS, ["text"])
+    counts[SITE_FTS] = _fill_fts(
+        conn, SITE_FTS, ["text"],
+        conn.execute(f"SELECT id, text FROM {SITE_TABLE} ORDER BY id").fetchall())
+    return counts
+
+
+# ---------------------------------------------------------------------------------------
+# SQL helpers shared by the Datasette plugin and the benchmark
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions: jixiao_fts(q) -> MATCH expression; jixiao_match(q, col, ...) -> 0/1;
+    jixiao_term(term, col, ...) -> 0/1 for one already parsed term."""
+    conn.create_function("jixiao_fts", 1, fts_query, deterministic=True)
+    conn.create_function("jixiao_match", -1, lambda q, *cols: int(matches(q, *cols)),
+                         deterministic=True)
+    conn.create_function("jixiao_term", -1, lambda t, *cols: int(term_matches(t, *cols)),
+                         deterministic=True)
+
+
+def search_sql(table: str, fts: str, columns: Iterable[str], query: str,
+               select: str = "id") -> tuple[str, dict]:
+    """SQL and params that select the rows of `table` matching `query` (FTS, then literal).
+
+    Needs ``register_functions`` on the connection. Each term is checked with a cheap
+    ``instr`` on the raw columns first and the folding Python check only when that fails.
+    """
+    columns = list(columns)
+    terms = parse_terms(query)
+    params: dict = {"q": fts_query(query)}
+    where = [f"id IN (SELECT rowid FROM [{fts}] WHERE [{fts}] MATCH :q)"]
+    where.extend(literal_clauses(terms, columns, params))
+    return f"SELECT {select} FROM [{table}] WHERE " + " AND ".join(where), params
+
+
+def literal_clauses(terms: list[str], columns: list[str], params: dict,
+                    prefix: str = "t") -> list[str]:
+    """One WHERE clause per term: the term occurs in one of the columns (after folding)."""
+    clauses = []
+    cols = ", ".join(f"[{c}]" for c in columns)
+    for i, term in enumerate(terms):
+        key = f"{prefix}{i}"
+        params[key] = term
+        fast = " OR ".join(f"instr([{c}], :{key}) > 0" for c in columns)
+        clauses.append(f"({fast} OR jixiao_term(:{key}, {cols}))")
+    return clauses
