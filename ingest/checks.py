@@ -121,16 +121,6 @@ def decimals_of(text: str | None) -> int | None:
     return len(s.split(".", 1)[1]) if "." in s else 0
 
 
-def _half_unit(amount: float | None, text: str | None, default_decimals: int = 2) -> float:
-    """Largest rounding error of one printed figure."""
-    d = decimals_of(text)
-    if d is None:
-        d = default_decimals
-    if d == 0 and amount is not None and abs(amount) < EPS:
-        d = default_decimals      # a printed 0 is an exact zero, not 0 ± 0.5
-    return 0.5 * 10 ** (-d)
-
-
 def fmt(x: float | None, decimals: int | None = None) -> str:
     """A figure for a message: as few decimals as needed (at most `decimals` or 2)."""
     if x is None:
@@ -148,15 +138,20 @@ def _fmt_item(f: FinanceItem) -> str:
     return fmt(f.amount)
 
 
-def _fmt_sum(values: list[float], texts: list[str | None]) -> str:
-    ds = [decimals_of(t) for t in texts]
-    ds = [d for d in ds if d is not None]
+def _fmt_sum(values: list[float], decimals: list[int | None]) -> str:
+    ds = [d for d in decimals if d is not None]
     d = max(ds) if ds else None
     return fmt(sum(values), d if d else None)
 
 
 def _fmt_diff(x: float) -> str:
+    """A difference of scores: as few decimals as needed."""
     return f"{abs(x):.2f}".rstrip("0").rstrip(".") if abs(x) >= 0.005 else f"{abs(x):g}"
+
+
+def _fmt_money(x: float) -> str:
+    """A difference of money (万元): two decimals, more only when needed."""
+    return f"{abs(x):.2f}" if abs(x) >= 0.005 else f"{abs(x):g}"
 
 
 # ---------------------------------------------------------------- finance sums
@@ -200,14 +195,37 @@ IDENTITIES: list[tuple[str, str, tuple[str, ...]]] = [
 
 
 def item_label(f: FinanceItem) -> str:
-    """The printed label when it is a usable short label, else the canonical name."""
+    """The printed label when it is a usable short label, else the canonical name.
+    A figure taken from prose carries its clause as label ('人员经费为133.64万元'):
+    the words before the figure are the label."""
     canon = ITEM_NAMES.get((f.statement, f.item), f.item)
     s = re.sub(r"[\s\u3000]+", "", f.label or "")
+    if re.search(r"\d", s):
+        s = re.split(r"\d", s, 1)[0]
+        s = re.sub(r"(?:决算数|决算)?(?:为|是|合计为|共计|共|达|计)?[:：]?$", "", s)
     s = re.sub(r"^(其中|含)[:：]?", "", s)
-    s = re.sub(r"[（(](万元|元)[)）]$", "", s).strip("：:")
-    if not s or len(s) > 14 or re.search(r"\d", s) or s in ("合计", "小计", "其他", "总额"):
+    s = re.sub(r"[（(](万元|元)[)）]$", "", s).strip("：:，,、“”\"")
+    if len(s) < 2 or len(s) > 14 or s in ("合计", "小计", "其他", "总额"):
         return canon
     return s
+
+
+def _decimals(f: FinanceItem) -> int | None:
+    """Printed decimals of a finance figure (its text may be a whole clause)."""
+    if f.amount is not None:
+        d = _decimals_in_text(f.amount_text, f.amount)
+        if d is not None:
+            return d
+    return decimals_of(f.amount_text)
+
+
+def _tol(f: FinanceItem) -> float:
+    d = _decimals(f)
+    if d is None:
+        d = 2
+    if d == 0 and f.amount is not None and abs(f.amount) < EPS:
+        d = 2
+    return 0.5 * 10 ** (-d)
 
 
 def _unit_prefix(unit: str) -> str:
@@ -254,7 +272,7 @@ def check_sums(report: Report) -> list[QualityFlag]:
                 continue
             complete = len(parts) == len(part_items)
             s = sum(p.amount for p in parts)
-            tol = sum(_half_unit(f.amount, f.amount_text) for f in parts + [total]) + EPS
+            tol = sum(_tol(f) for f in parts + [total]) + EPS
             diff = s - total.amount
             if abs(diff) <= tol:
                 continue
@@ -268,7 +286,7 @@ def check_sums(report: Report) -> list[QualityFlag]:
             if not (whole or over):
                 continue
             terms = " + ".join(f"{item_label(p)} {_fmt_item(p)}" for p in parts)
-            summed = _fmt_sum([p.amount for p in parts], [p.amount_text for p in parts])
+            summed = _fmt_sum([p.amount for p in parts], [_decimals(p) for p in parts])
             tlabel = item_label(total)
             if len(parts) == 1:
                 head = f"{terms}"
@@ -276,10 +294,10 @@ def check_sums(report: Report) -> list[QualityFlag]:
                 head = f"{terms} = {summed}"
             if whole:
                 msg = (f"{_unit_prefix(unit)}{head}，与{tlabel} {_fmt_item(total)} 不符"
-                       f"（差 {_fmt_diff(diff)} 万元）")
+                       f"（差 {_fmt_money(diff)} 万元）")
             else:
                 msg = (f"{_unit_prefix(unit)}{head}，已超过{tlabel} {_fmt_item(total)}"
-                       f"（多 {_fmt_diff(diff)} 万元）")
+                       f"（多 {_fmt_money(diff)} 万元）")
             flags.append(_flag(SUM_MISMATCH, msg))
     return flags
 
@@ -586,18 +604,19 @@ def check_overspent(report: Report) -> list[QualityFlag]:
         adj, exe = items.get("adjusted"), items.get("executed")
         if adj is None or exe is None:
             continue
-        da, de = decimals_of(adj.amount_text), decimals_of(exe.amount_text)
+        da, de = _decimals(adj), _decimals(exe)
         # same printed precision: rounding is monotonic, so any excess is real
-        tol = EPS if da == de else _half_unit(adj.amount, adj.amount_text) + \
-            _half_unit(exe.amount, exe.amount_text)
+        tol = EPS if da == de else _tol(adj) + _tol(exe)
         if exe.amount > adj.amount + tol and adj.amount >= 0:
-            rate = f"，执行率 {exe.amount / adj.amount * 100:.2f}%" if adj.amount > 0 else ""
-            stated = report.budget_execution_rate if unit == "all" else None
-            if stated is not None:
-                rate += f"（填报 {fmt(stated)}%）"
+            rate = ""
+            if adj.amount > 0:
+                rate = f"；按金额执行率 {exe.amount / adj.amount * 100:.2f}%"
+                stated = report.budget_execution_rate if unit == "all" else None
+                if stated is not None:
+                    rate += f"，表中填报 {fmt(stated)}%"
             flags.append(_flag(OVERSPENT, (
                 f"{_unit_prefix(unit)}部门全年执行数 {_fmt_item(exe)} 万元超过全年预算数 "
-                f"{_fmt_item(adj)} 万元（超 {_fmt_diff(exe.amount - adj.amount)} 万元{rate}）")))
+                f"{_fmt_item(adj)} 万元（超 {_fmt_money(exe.amount - adj.amount)} 万元{rate}）")))
     for n, p in enumerate(report.projects, 1):
         if p.budget_adjusted is None or p.budget_executed is None:
             continue
@@ -610,7 +629,7 @@ def check_overspent(report: Report) -> list[QualityFlag]:
             flags.append(_flag(OVERSPENT, (
                 f"项目「{p.name or n}」全年执行数 {fmt(p.budget_executed, 2)} 万元超过全年预算数 "
                 f"{fmt(p.budget_adjusted, 2)} 万元（超 "
-                f"{_fmt_diff(p.budget_executed - p.budget_adjusted)} 万元{rate}）")))
+                f"{_fmt_money(p.budget_executed - p.budget_adjusted)} 万元{rate}）")))
     return flags
 
 
@@ -864,17 +883,16 @@ def check_narrative_figures(report: Report) -> list[QualityFlag]:
                 if fig.line and table.line == fig.line:
                     continue    # the table figure is this very sentence
                 dn = _decimals_in_text(fig.text, fig.amount)
-                dt = decimals_of(table.amount_text)
+                dt = _decimals(table)
                 if dn is not None and dn == dt:
-                    tol = EPS
+                    tol = EPS   # same precision: the same figure prints the same
                 else:
-                    tol = (0.5 * 10 ** -(dn if dn is not None else 2)
-                           + _half_unit(table.amount, table.amount_text) + EPS)
+                    tol = 0.5 * 10 ** -(dn if dn is not None else 2) + _tol(table) + EPS
                 diff = fig.amount - table.amount
                 if abs(diff) > tol:
                     flags.append(_flag(NARRATIVE_TABLE_MISMATCH, (
                         f"正文{quote}{where}与表中{item_label(table)} {_fmt_item(table)} 万元不符"
-                        f"（差 {_fmt_diff(diff)} 万元）")))
+                        f"（差 {_fmt_money(diff)} 万元）")))
             elif key in _REPORT_FIELDS:
                 value = getattr(report, key, None)
                 if value is None:

@@ -213,7 +213,7 @@ def test_blank_parts_are_unknown_unless_the_breakdown_is_printed():
                                         fi("income", "general_budget", 210.13),
                                         fi("income", "other", 3.97)])
     assert [f.message for f in flags_of(r, "sum_mismatch")] == [
-        "一般公共预算财政拨款 210.13 + 其他收入 3.97 = 214.10，与收入合计 219.1 不符（差 5 万元）"]
+        "一般公共预算财政拨款 210.13 + 其他收入 3.97 = 214.10，与收入合计 219.1 不符（差 5.00 万元）"]
 
 
 def test_prose_figures_with_parts_missing_are_not_summed():
@@ -583,3 +583,32 @@ def test_boilerplate_threshold_parameter(tmp_path):
 
 def test_normalise_paragraph():
     assert normalise_paragraph("- **一、 概况** \u3000 正文") == "一、概况正文"
+
+
+# ---------------------------------------------------------------- the bundled corpus
+
+def test_corpus_flags_match_gold(corpus_db):
+    """The hand-checked gold says which flags each bundled report must (not) get."""
+    import json
+    from pathlib import Path
+
+    gold_dir = Path(__file__).resolve().parent.parent / "gold"
+    conn = sqlite3.connect(corpus_db)
+    checked = 0
+    for path in sorted(gold_dir.glob("*.json")):
+        gold = json.loads(path.read_text(encoding="utf-8"))
+        for rep in gold["reports"]:
+            rid = conn.execute(
+                "SELECT r.id FROM reports r JOIN documents d ON d.id = r.document_id "
+                "JOIN departments p ON p.id = r.department_id "
+                "WHERE d.file_name = ? AND p.name = ?", [gold["document"], rep["department"]]
+            ).fetchone()
+            assert rid, (gold["document"], rep["department"])
+            got = {c for (c,) in conn.execute(
+                "SELECT code FROM quality_flags WHERE report_id = ?", rid)}
+            for code in rep.get("flags") or []:
+                assert code in got, (gold["document"], code, got)
+            for code in rep.get("flags_absent") or []:
+                assert code not in got, (gold["document"], code, got)
+            checked += 1
+    assert checked
