@@ -700,13 +700,22 @@ def _stem(org: str) -> str:
     return s
 
 
+def _abbreviates(short: str, long: str) -> bool:
+    """市场监管 abbreviates 市场监督管理, 人社 人力资源和社会保障, 发改 发展和改革:
+    same first character, the rest in order."""
+    if len(short) < 2 or len(short) >= len(long) or short[0] != long[0]:
+        return False
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
 def _same_org(a: str, b: str) -> bool:
     if a == b:
         return True
     sa, sb = _stem(a), _stem(b)
     if len(sa) < 2 or len(sb) < 2:
         return sa == sb
-    return sa == sb or sa in sb or sb in sa
+    return sa == sb or sa in sb or sb in sa or _abbreviates(sa, sb) or _abbreviates(sb, sa)
 
 
 def _region_relation(own: tuple[str, ...], cand: tuple[str, ...], context: str) -> str:

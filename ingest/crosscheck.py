@@ -2,7 +2,8 @@
 
 `copied_text_flags(conn)`: a long narrative paragraph identical to one in a report of
 ANOTHER department is flagged `copied_text` (warning) on both reports, with a link to
-the other one. Text that many departments share is the template of the form (or of a
+the other one. Paragraphs are compared without whitespace or Markdown markers, and with
+each report's own department name masked (a copier swaps the name, keeps the text). Text that many departments share is the template of the form (or of a
 finance bureau's instructions), not copying, and is ignored.
 """
 from __future__ import annotations
@@ -37,11 +38,31 @@ def normalise_paragraph(text: str) -> str:
     return _WS.sub("", s)
 
 
-def paragraphs(body: str) -> list[tuple[str, str]]:
-    """(normalised, as printed) for each paragraph (line) of a Markdown body."""
+def own_names(department: str | None) -> list[str]:
+    """The ways a report names its own department (临湘市信访局, 信访局), longest first.
+    A copier swaps these and keeps the rest, so they are masked before comparing."""
+    if not department:
+        return []
+    from .checks import _split_body
+
+    full = _WS.sub("", department)
+    body = _split_body(full)
+    names = {full}
+    if body.places and len(body.org) >= 2:
+        names.add(body.places[-1] + body.org)
+        if len(body.org) >= 3:
+            names.add(body.org)
+    return sorted(names, key=len, reverse=True)
+
+
+def paragraphs(body: str, mask: list[str] = ()) -> list[tuple[str, str]]:
+    """(normalised, as printed) for each paragraph (line) of a Markdown body; the
+    names in `mask` (the report's own department) are replaced by one placeholder."""
     out = []
     for line in (body or "").split("\n"):
         norm = normalise_paragraph(line)
+        for name in mask:
+            norm = norm.replace(name, "〈本单位〉")
         if norm:
             out.append((norm, line.strip()))
     return out
@@ -80,9 +101,12 @@ def copied_text_flags(db, min_chars: int = MIN_CHARS, threshold: int | None = No
     info: dict[int, tuple[int, int | None, str]] = {}
     # normalised paragraph -> report id -> the paragraph as printed (first occurrence)
     where: dict[str, dict[int, str]] = defaultdict(dict)
+    masks: dict[str, list[str]] = {}
     for report_id, body, dept_id, year, name in rows:
         info[report_id] = (dept_id, year, name)
-        for norm, printed in paragraphs(body):
+        if name not in masks:
+            masks[name] = own_names(name)
+        for norm, printed in paragraphs(body, masks[name]):
             if len(norm) >= min_chars:
                 where[norm].setdefault(report_id, printed)
     n_departments = len({d for d, _, _ in info.values()})

@@ -457,6 +457,14 @@ def test_heading_naming_another_department():
     assert "other_department_named" in codes(r)
 
 
+def test_abbreviated_own_name_is_not_another_department():
+    r = Report(department="临湘市市场监督管理局", sections=[Section("概况", (
+        "临湘市市场监管局为市政府工作部门，机构规格正科级。\n"
+        "临湘市人社局为市政府工作部门。"))])
+    flags = flags_of(r, "other_department_named")
+    assert len(flags) == 1 and "临湘市人社局" in flags[0].message
+
+
 def test_known_department_names_extend_the_suffixes():
     text = "临湘市政务服务中心为市政府直属事业单位。"
     r = hunan_county_form(sections=[Section("概况", text)])
@@ -556,6 +564,19 @@ def test_copied_paragraph_between_departments(tmp_path):
     # idempotent and deterministic
     assert copied_text_flags(conn) == 2
     assert [r[1:] for r in _flags(conn)] == [r[1:] for r in rows]
+
+
+def test_copy_with_the_department_name_swapped(tmp_path):
+    text = "临湘市信访局为独立的行政机构，" + LONG
+    conn = _db(tmp_path, [("临湘市信访局", 2024, [text]),
+                          ("临湘市行政审批局", 2024, [text.replace("信访局", "行政审批局")]),
+                          ("平江县信访局", 2024, [text.replace("临湘市", "平江县")])],)
+    # three departments share it: a template by default, copying with a higher threshold
+    assert copied_text_flags(conn) == 0
+    assert copied_text_flags(conn, threshold=4) == 6
+    msgs = [m for (m,) in conn.execute("SELECT message FROM quality_flags WHERE report_id = 1")]
+    assert len(msgs) == 2 and "临湘市信访局为独立的行政机构" in msgs[0]
+    assert "/reports/2" in msgs[0] and "/reports/3" in msgs[1]
 
 
 def test_same_department_other_year_and_short_text_are_fine(tmp_path):
