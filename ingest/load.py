@@ -52,11 +52,24 @@ def known(db: sqlite_utils.Database, sha256: str, parser_version: str) -> bool:
 def _delete_document(db: sqlite_utils.Database, doc_id: int) -> None:
     report_ids = [r[0] for r in db.execute(
         "SELECT id FROM reports WHERE document_id = ?", [doc_id]).fetchall()]
+    # Derived tables (search index, …) that point at reports go too; they are rebuilt.
+    derived = [t for t in _tables_referencing(db, "reports") if t[0] not in schema.REPORT_CHILDREN]
     for rid in report_ids:
         for table in schema.REPORT_CHILDREN:
             db.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
+        for table, column in derived:
+            db.execute(f"DELETE FROM [{table}] WHERE [{column}] = ?", [rid])
     db.execute("DELETE FROM reports WHERE document_id = ?", [doc_id])
     db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+
+
+def _tables_referencing(db: sqlite_utils.Database, parent: str) -> list[tuple[str, str]]:
+    out = []
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        for fk in db.execute(f"PRAGMA foreign_key_list([{name}])").fetchall():
+            if fk[2] == parent and name != parent:
+                out.append((name, fk[3]))
+    return out
 
 
 def _region_id(db: sqlite_utils.Database, region: Region | None) -> int | None:

@@ -1,0 +1,108 @@
+"""The text reader rebuilds the tables that text exports flatten."""
+from ingest.document import Paragraph, Table
+from ingest.read import read_bytes
+from ingest.read.encoding import NotText, decode
+from ingest.read.text import parse_text
+
+import pytest
+
+
+def tables(blocks):
+    return [b for b in blocks if isinstance(b, Table)]
+
+
+def texts(table):
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+def test_cell_per_line_rows_split_on_blank_lines():
+    src = "标题\n\n\t联系人\n\t张三\n\t联络电话\n\t1234567\n\n\t人员编制\n\t12\n"
+    blocks = parse_text(src)
+    assert isinstance(blocks[0], Paragraph) and blocks[0].text == "标题"
+    (t,) = tables(blocks)
+    assert texts(t) == [["联系人", "张三", "联络电话", "1234567"], ["人员编制", "12"]]
+
+
+def test_tab_only_line_is_an_empty_cell_not_a_row_break():
+    # a merged or blank cell prints as a lone tab
+    src = "\t机构名称\n\t收入合计\n\n\t汇总\n\t\n\t215.13\n\t  \n\t3.97\n"
+    (t,) = tables(parse_text(src))
+    assert texts(t)[1] == ["汇总", "", "215.13", "", "3.97"]
+
+
+def test_cell_text_with_trailing_empty_paragraphs_stays_in_its_row():
+    # '指标2' has two empty paragraphs after it: the row goes on with '100%'
+    src = ("\t\n\t\n\t数量指标\n\t指标1：甲\n\t100%\n\n"
+           "\t\n\t\n\t\n\t指标2：乙\n\n\n\t100%\n\n")
+    (t,) = tables(parse_text(src))
+    assert texts(t) == [["", "", "数量指标", "指标1：甲", "100%"],
+                        ["", "", "", "指标2：乙", "100%"]]
+
+
+def test_continuation_lines_belong_to_the_cell():
+    src = "\t预期目标\n\t实际完成\n\n\t（一）甲。\n（二）乙。\n\t（一）丙。\n\n（二）丁。\n\n\t下一行\n"
+    (t,) = tables(parse_text(src))
+    rows = texts(t)
+    assert rows[1] == ["（一）甲。\n（二）乙。", "（一）丙。\n\n（二）丁。"]
+    assert rows[2] == ["下一行"]
+
+
+def test_running_text_after_the_last_table_is_paragraphs():
+    src = "\t总分\n\t100\n\n\n\n填报人：李四\n\n附件2\n一、概况\n"
+    blocks = parse_text(src)
+    paras = [b.text for b in blocks if isinstance(b, Paragraph)]
+    assert paras == ["填报人：李四", "附件2", "一、概况"]
+
+
+def test_caption_between_two_tables_starts_a_new_table():
+    src = ("\t一级指标\n\t分值\n\n\t投入\n\t5\n\n\n\n评分表（续）\n\t一级指标\n\t分值\n\n\t产出\n\t7\n")
+    blocks = parse_text(src)
+    ts = tables(blocks)
+    assert len(ts) == 2
+    assert any(isinstance(b, Paragraph) and b.text == "评分表（续）" for b in blocks)
+    assert texts(ts[1])[0] == ["一级指标", "分值"]
+
+
+def test_tab_separated_rows_are_a_table_with_empty_merged_cells():
+    src = "前言\n一级指标\t二级指标\t三级指标\n产出指标\t数量指标\t甲\n\t质量指标\t乙\n备注\n"
+    blocks = parse_text(src)
+    (t,) = tables(blocks)
+    assert texts(t) == [["一级指标", "二级指标", "三级指标"], ["产出指标", "数量指标", "甲"],
+                        ["", "质量指标", "乙"]]
+    assert isinstance(blocks[-1], Paragraph) and blocks[-1].text == "备注"
+
+
+def test_numbered_list_items_with_tabs_are_paragraphs():
+    blocks = parse_text("（三）满意度指标\n\t1.\t信访群众满意度：≥90%\n")
+    assert [b.text for b in blocks] == ["（三）满意度指标", "1. 信访群众满意度：≥90%"]
+
+
+def test_export_artefacts_are_removed():
+    blocks = parse_text("[bookmark: _GoBack]正文\n<b>一、目标</b>\t\t\n")
+    assert blocks[0].text == "正文"
+
+
+def test_source_lines_are_kept():
+    blocks = parse_text("甲\n\n\t乙\n\t丙\n")
+    t = tables(blocks)[0]
+    assert t.rows[0].cells[1].line == 4
+
+
+@pytest.mark.parametrize("encoding,name", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8"),
+                                            ("gb18030", "gb18030"), ("utf-16", "utf-16")])
+def test_encodings_are_detected(encoding, name):
+    text = "临湘市信访局2024年度部门整体支出绩效自评报告\n联系人：刘丁\n"
+    decoded, detected = decode(text.encode(encoding))
+    assert decoded.lstrip("\ufeff") == text
+    assert detected == name
+
+
+def test_binary_is_not_text():
+    with pytest.raises(NotText):
+        decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+
+
+def test_read_bytes_records_format_and_encoding():
+    doc = read_bytes("\t联系人\n\t张三\n".encode("gb18030"), "a.txt")
+    assert doc.format == "txt" and doc.encoding in ("gb18030", "utf-8")
+    assert tables(doc.blocks)
