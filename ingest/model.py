@@ -154,6 +154,7 @@ class Report:
     budget_score: float | None = None      # 得分 of that row
     budget_execution_rate: float | None = None
     rubric_total: float | None = None      # total score printed under a rubric
+    rubric_total_weight: float | None = None  # total 分值 printed under a rubric
     indicator_total_score: float | None = None  # 总分 printed under an indicator table
     indicator_total_weight: float | None = None
     narrative_figures: dict = field(default_factory=dict)  # figures stated in prose

@@ -119,7 +119,7 @@ def _rubric(doc: Document, report: Report) -> None:
     """评分表: 一级指标 | 二级指标 | 三级指标 | 评分标准 | 分值 | 自评得分 | 扣分原因; it may
     continue in a second table (…（续）) that repeats the header."""
     items: list[tuple[list[str], int]] = []
-    total = None
+    total = total_weight = None
     for t in doc.tables:
         header = None
         for r, row in enumerate(t.rows):
@@ -140,9 +140,9 @@ def _rubric(doc: Document, report: Report) -> None:
                 continue
             vals = [x.text for x in row.cells]
             if vals and re.fullmatch(r"总分|合计|总计", squash(vals[0])):
-                nums = [to_number(v) for v in vals[1:] if to_number(v) is not None]
-                if nums:
-                    total = nums[-1]
+                weight, score, _ = common.total_row_figures(vals)
+                if score is not None:
+                    total, total_weight = score, weight
                 continue
             get = lambda k: vals[cols[k]] if cols[k] is not None and cols[k] < len(vals) else ""
             if not squash(get("name")):
@@ -157,7 +157,7 @@ def _rubric(doc: Document, report: Report) -> None:
             name=squash(vals[2]), level1=_points_off(vals[0]), level2=_points_off(vals[1]),
             criterion=vals[3].strip() or None, weight=parse_score(vals[4]), score=parse_score(vals[5]),
             note=vals[6].strip() or None, line=line))
-    report.rubric_total = total
+    report.rubric_total, report.rubric_total_weight = total, total_weight
 
 
 def _points_off(label: str) -> str | None:

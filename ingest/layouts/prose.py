@@ -183,6 +183,8 @@ def narrative_figures(ls: list[Line]) -> dict:
             # '项目支出合计122.97万元' of one named project is not the department total
             before = ln.text[max(0, m.start() - 12):m.start()]
             clause = re.split(r"[。；;，,]", ln.text[:m.start()])[-1]
+            if re.search(r"[“”\"]", clause) and label.startswith("项目"):
+                continue   # the cost of one named project, not the department's 项目支出
             if re.search(r"预算|上年|同比", clause):
                 continue   # a budget or last year's figure, not this year's outturn
             if re.search(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$", before) and "项目" not in label:
