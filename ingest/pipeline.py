@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import PARSER_VERSION, load
+from . import PARSER_VERSION, load, schema
 from .layouts import parse_document
 from .model import ParseResult, Report
 from .normalise.regions import Region, resolve, resolve_in_text
@@ -154,6 +154,7 @@ def _after_load(db) -> None:
     try:
         if crosscheck is not None:
             crosscheck.copied_text_flags(conn)
+        conn.execute(schema.REFRESH_FLAG_SUMMARY)
         if search_index is not None:
             search_index.rebuild(conn)
         conn.execute("COMMIT")

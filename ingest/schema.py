@@ -60,7 +60,9 @@ CREATE TABLE IF NOT EXISTS reports (
     contact_name TEXT,
     contact_phone TEXT,
     self_score_text TEXT,
-    ordinal INTEGER
+    ordinal INTEGER,
+    flag_count INTEGER,
+    flag_codes TEXT
 );
 CREATE TABLE IF NOT EXISTS finance_items (
     id INTEGER PRIMARY KEY,
@@ -242,6 +244,15 @@ REPORT_CHILDREN = [
     "quality_flags", "petition_stats", "sections", "people", "findings", "goals",
     "rubric_items", "indicators", "projects", "finance_items",
 ]
+
+
+# Per-report flag summary (a JSON array of codes) so the reports table can facet on it.
+REFRESH_FLAG_SUMMARY = """
+UPDATE reports SET
+    flag_count = (SELECT count(*) FROM quality_flags q WHERE q.report_id = reports.id),
+    flag_codes = (SELECT json_group_array(code) FROM
+                  (SELECT DISTINCT code FROM quality_flags q WHERE q.report_id = reports.id ORDER BY code))
+"""
 
 
 def create(conn: sqlite3.Connection) -> None:

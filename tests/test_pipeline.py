@@ -187,3 +187,14 @@ def test_progress_bar_is_quiet_when_not_a_terminal_and_shows_counts_when_asked(t
     out = io.StringIO()
     ingest_paths([RAW], tmp_path / "j.db", out=out, progress=True)
     assert "5/5" in out.getvalue() and "files" in out.getvalue()
+
+
+def test_reports_carry_their_flag_codes_for_faceting(corpus_db):
+    conn = sqlite3.connect(corpus_db)
+    rows = conn.execute("select flag_count, flag_codes from reports order by id").fetchall()
+    for count, codes in rows:
+        import json
+        codes = json.loads(codes)
+        assert codes == sorted(set(codes))
+        assert count >= len(codes)
+    assert any(json.loads(c) for _, c in rows)
