@@ -1,0 +1,508 @@
+"""Citizen pages: home, department profiles, report disclosure pages, about.
+
+Routes (registered with register_routes):
+    /                       home: counts, search box, spending chart, latest reports
+    /departments/<id>       a department's profile, spending / score / 三公经费 charts
+    /reports/<id>           the full disclosure page of one report
+    /reports/<id>.json      the same report as one JSON document
+    /about                  method, sources, caveats, licence (site/content/about.md)
+
+Every query is parameterised; ids come from the URL regex (digits only) and are bound
+as parameters, never formatted into SQL. Templates are autoescaped; narrative text is
+rendered by the `markdown` filter (markdown-it-py, raw HTML off) from render.py.
+"""
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "site" / "content"
+
+# Canonical codes → Chinese labels (the code vocabulary of SCHEMA.md).
+STATEMENTS = [
+    ("income", "收入情况", "Income"),
+    ("expenditure", "支出情况", "Expenditure"),
+    ("three_public", "三公经费", "“Three public” expenses"),
+    ("assets", "资产情况", "Fixed assets"),
+    ("budget", "预算执行", "Budget execution"),
+]
+ITEM_LABELS = {
+    ("income", "total"): "收入合计",
+    ("income", "carryover"): "上年结转",
+    ("income", "general_budget"): "一般公共预算财政拨款",
+    ("income", "gov_fund"): "政府性基金拨款",
+    ("income", "special_nontax"): "纳入专户管理的非税收入",
+    ("income", "other"): "其他收入",
+    ("expenditure", "total"): "支出合计",
+    ("expenditure", "basic"): "基本支出",
+    ("expenditure", "personnel"): "其中：人员支出",
+    ("expenditure", "public"): "其中：公用支出",
+    ("expenditure", "project"): "项目支出",
+    ("expenditure", "surplus_year"): "当年结余",
+    ("expenditure", "surplus_total"): "累计结余",
+    ("three_public", "total"): "三公经费合计",
+    ("three_public", "reception"): "公务接待费",
+    ("three_public", "vehicle_running"): "公务用车运行维护费",
+    ("three_public", "vehicle_purchase"): "公务用车购置费",
+    ("three_public", "overseas"): "因公出国（境）费",
+    ("assets", "total"): "固定资产合计",
+    ("assets", "in_use"): "在用",
+    ("assets", "leased"): "出租出借",
+    ("assets", "other"): "其他",
+    ("budget", "initial"): "年初预算数",
+    ("budget", "adjusted"): "全年预算数",
+    ("budget", "executed"): "全年执行数",
+}
+ITEM_ORDER = {key: n for n, key in enumerate(ITEM_LABELS)}
+ROLE_LABELS = {"contact": "联系人", "filler": "填报人", "evaluator": "评价人员"}
+FINDING_KINDS = [
+    ("problem", "存在的问题", "Problems"),
+    ("measure", "改进措施", "Measures"),
+    ("experience", "经验做法", "Good practice"),
+    ("application", "结果应用", "Use of results"),
+]
+GRADE_LEVELS = {"优": "优 (excellent)", "良": "良 (good)", "中": "中 (fair)", "差": "差 (poor)"}
+
+# Where a quality flag is shown: with the project or indicator its message names, else by
+# words in its code (first match wins), else with the report's header facts. Every flag
+# is also listed in full in the page's 质量提示 section.
+FLAG_PLACES = [
+    ("rubric", ("rubric",)),
+    ("projects", ("project", "execution")),
+    ("indicators", ("indicator", "score", "weight", "target")),
+    ("finance", ("sum", "finance", "income", "expend", "budget", "three_public", "surplus",
+                 "asset", "balance", "total", "amount", "overspent")),
+    ("petition", ("petition",)),
+    ("sections", ("named", "narrative", "text", "section", "department")),
+]
+PLACE_LABELS = {
+    "header": "基本信息", "finance": "收支情况", "indicators": "绩效指标", "projects": "项目",
+    "rubric": "评分表", "petition": "信访统计", "sections": "自评报告正文",
+}
+
+
+def database(datasette):
+    """The published database: plugin config `database`, else `jixiao`, else the first."""
+    config = datasette.plugin_config("jixiao") or {}
+    name = config.get("database")
+    if name:
+        return datasette.get_database(name)
+    if "jixiao" in datasette.databases:
+        return datasette.get_database("jixiao")
+    return datasette.get_database()
+
+
+async def rows(db, sql, params=None):
+    results = await db.execute(sql, params or [])
+    return [dict(r) for r in results.rows]
+
+
+async def one(db, sql, params=None):
+    found = await rows(db, sql, params)
+    return found[0] if found else None
+
+
+def flag_place(code: str) -> str:
+    code = (code or "").lower()
+    for place, words in FLAG_PLACES:
+        if any(w in code for w in words):
+            return place
+    return "header"
+
+
+def misses_target(ind) -> bool | None:
+    """True when the actual value misses the target, None when it can't be compared.
+
+    The operator as printed decides (≥, >, ≤, <, =). With no operator a target is read
+    as a minimum (≥), except 成本指标 (cost indicators), read as a maximum (≤). Values in
+    different units are not compared.
+    """
+    target, actual = ind.get("target_value"), ind.get("actual_value")
+    if target is None or actual is None:
+        return None
+    tu, au = ind.get("target_unit"), ind.get("actual_unit")
+    if tu and au and tu != au:
+        return None
+    op = ind.get("operator") or ("≤" if ind.get("level2") == "成本指标" else "≥")
+    if op == "≥":
+        return actual < target
+    if op == ">":
+        return actual <= target
+    if op == "≤":
+        return actual > target
+    if op == "<":
+        return actual >= target
+    if op == "=":
+        return abs(actual - target) > 1e-9
+    return None
+
+
+def annotate_indicator(ind):
+    miss = misses_target(ind)
+    weight, score = ind.get("weight"), ind.get("score")
+    full = weight is not None and score is not None and score >= weight
+    ind["miss"] = miss
+    ind["full_marks"] = full
+    ind["miss_full_marks"] = bool(miss) and full
+    ind["score_over_weight"] = weight is not None and score is not None and score > weight
+    ind["deducted"] = weight is not None and score is not None and score < weight
+    return ind
+
+
+def names_in_flags(name, flags):
+    """The flags whose message quotes this name (「name」, or a plain mention of 4+ chars)."""
+    name = (name or "").strip()
+    if not name:
+        return []
+    return [f for f in flags
+            if f"「{name}」" in (f.get("message") or "")
+            or (len(name) >= 4 and name in (f.get("message") or ""))]
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def figures_in(text) -> set:
+    return {float(n) for n in _NUMBER.findall(text or "")}
+
+
+def attach_flags(rows, flags, figure_keys):
+    """Set row["flags"]: flags naming the row; ties between same-named rows go to the
+    rows whose figures (figure_keys) the message mentions most."""
+    for row in rows:
+        row["flags"] = names_in_flags(row.get("name"), flags)
+    for f in flags:
+        holders = [r for r in rows if any(g is f for g in r["flags"])]
+        if len(holders) < 2:
+            continue
+        numbers = figures_in(f.get("message"))
+        overlap = [sum(1 for k in figure_keys if r.get(k) is not None and float(r[k]) in numbers)
+                   for r in holders]
+        best = max(overlap)
+        for r, n in zip(holders, overlap):
+            if n < best:
+                r["flags"] = [g for g in r["flags"] if g is not f]
+
+
+async def report_graph(datasette, report_id: int):
+    """One report and everything attached to it, as plain dicts (None when unknown)."""
+    db = database(datasette)
+    report = await one(db, "SELECT * FROM reports WHERE id = ?", [report_id])
+    if report is None:
+        return None
+    department = await one(db, "SELECT * FROM departments WHERE id = ?",
+                           [report["department_id"]])
+    region = None
+    if department and department.get("region_id") is not None:
+        region = await one(db, "SELECT * FROM regions WHERE id = ?", [department["region_id"]])
+    document = await one(
+        db, "SELECT id, sha256, file_name, source_url, format, encoding, layout, parser_version,"
+            " status, error, ingested_at, kind, publisher, published_date, size_bytes"
+            " FROM documents WHERE id = ?", [report["document_id"]])
+
+    def child(table, order="ordinal, id"):
+        # table and order come from the literals below, never from the request
+        return rows(db, f"SELECT * FROM {table} WHERE report_id = ? ORDER BY {order}",
+                    [report_id])
+
+    finance = await child("finance_items", "id")
+    indicators = await child("indicators", "project_id IS NOT NULL, project_id, ordinal, id")
+    projects = await child("projects")
+    rubric = await child("rubric_items")
+    goals = await child("goals")
+    findings = await child("findings", "kind, ordinal, id")
+    people = await child("people", "id")
+    sections = await child("sections")
+    petition = await child("petition_stats", "id")
+    flags = await child("quality_flags", "severity, id")
+    by_project: dict = {}
+    for ind in indicators:
+        by_project.setdefault(ind["project_id"], []).append(ind)
+    for p in projects:
+        p["indicators"] = by_project.get(p["id"], [])
+    return {
+        "report": report,
+        "department": department,
+        "region": region,
+        "document": document,
+        "finance_items": finance,
+        "indicators": by_project.get(None, []),
+        "projects": projects,
+        "rubric_items": rubric,
+        "goals": goals,
+        "findings": findings,
+        "people": people,
+        "sections": sections,
+        "petition_stats": petition,
+        "quality_flags": flags,
+    }
+
+
+def finance_tables(items):
+    """Long finance rows → one table per statement: rows = items, columns = units."""
+    tables = []
+    for code, label, english in STATEMENTS:
+        these = [f for f in items if f["statement"] == code]
+        if not these:
+            continue
+        units = sorted({f["unit"] for f in these}, key=lambda u: (u != "all", u))
+        keys = sorted({f["item"] for f in these},
+                      key=lambda i: (ITEM_ORDER.get((code, i), 999), i))
+        cells = {(f["item"], f["unit"]): f for f in these}
+        body = []
+        for item in keys:
+            printed = next((cells[(item, u)]["label"] for u in units
+                            if (item, u) in cells and cells[(item, u)]["label"]), None)
+            body.append({
+                "item": item,
+                "label": ITEM_LABELS.get((code, item), item),
+                "printed": printed,
+                "cells": [cells.get((item, u)) for u in units],
+            })
+        tables.append({"statement": code, "label": label, "english": english,
+                       "units": units, "rows": body})
+    return tables
+
+
+async def render(datasette, request, template, context):
+    return Response.html(await datasette.render_template(template, context, request=request))
+
+
+def parse_id(request) -> int:
+    return int(request.url_vars["id"])
+
+
+async def home(datasette, request):
+    db = database(datasette)
+    counts = await one(db, """
+        SELECT
+          (SELECT count(*) FROM reports) AS reports,
+          (SELECT count(DISTINCT department_id) FROM reports) AS departments,
+          (SELECT count(DISTINCT province) FROM report_summary WHERE province IS NOT NULL)
+            AS provinces,
+          (SELECT count(DISTINCT fiscal_year) FROM reports) AS years,
+          (SELECT min(fiscal_year) FROM reports) AS first_year,
+          (SELECT max(fiscal_year) FROM reports) AS last_year,
+          (SELECT count(*) FROM documents) AS documents,
+          (SELECT count(*) FROM indicators) AS indicators,
+          (SELECT count(*) FROM quality_flags) AS flags
+    """)
+    spending = await rows(db, """
+        SELECT department, fiscal_year, expenditure_total AS amount
+        FROM report_summary
+        WHERE expenditure_total IS NOT NULL AND fiscal_year IS NOT NULL
+        ORDER BY fiscal_year, department
+    """)
+    missing_total = await one(db, """
+        SELECT count(*) AS n FROM report_summary WHERE expenditure_total IS NULL
+    """)
+    latest = await rows(db, """
+        SELECT s.*, r.report_date, r.title
+        FROM report_summary s JOIN reports r ON r.id = s.report_id
+        ORDER BY r.fiscal_year DESC, r.report_date DESC, s.report_id DESC
+        LIMIT 12
+    """)
+    provinces = await rows(db, """
+        SELECT province, count(*) AS reports, count(DISTINCT department_id) AS departments
+        FROM report_summary WHERE province IS NOT NULL
+        GROUP BY province ORDER BY reports DESC, province
+    """)
+    try:
+        queries = await datasette.get_canned_queries(db.name, request.actor)
+    except Exception:  # pragma: no cover - permissions plugins may refuse
+        queries = {}
+    return await render(datasette, request, "home.html", {
+        "db_name": db.name,
+        "counts": counts,
+        "spending": spending,
+        "missing_total": missing_total["n"],
+        "latest": latest,
+        "provinces": provinces,
+        "queries": queries,
+    })
+
+
+def department_series(finance, reports):
+    """Chart rows for a department: spending split and 三公经费 per fiscal year."""
+    latest_for_year: dict = {}
+    for r in reports:
+        if r["fiscal_year"] is not None:
+            latest_for_year[r["fiscal_year"]] = max(latest_for_year.get(r["fiscal_year"], 0),
+                                                    r["report_id"])
+    keep = set(latest_for_year.values())
+    amounts: dict = {}
+    for f in finance:
+        if f["report_id"] in keep and f["amount"] is not None:
+            amounts[(f["fiscal_year"], f["statement"], f["item"])] = f["amount"]
+    spending, three = [], []
+    for year in sorted(latest_for_year):
+        def get(statement, item):
+            return amounts.get((year, statement, item))
+        basic, personnel, public = (get("expenditure", i) for i in ("basic", "personnel", "public"))
+        project, total = get("expenditure", "project"), get("expenditure", "total")
+        parts = []
+        if personnel is not None:
+            parts.append((1, "人员支出（基本支出）", personnel))
+        if public is not None:
+            parts.append((2, "公用支出（基本支出）", public))
+        if basic is not None:
+            rest = basic - (personnel or 0) - (public or 0)
+            if personnel is None and public is None:
+                parts.append((3, "基本支出（未拆分）", basic))
+            elif rest > 0.005:
+                parts.append((3, "基本支出（其余未拆分）", round(rest, 2)))
+        if project is not None:
+            parts.append((4, "项目支出", project))
+        if not parts and total is not None:
+            parts.append((5, "支出合计（未拆分）", total))
+        spending += [{"fiscal_year": year, "order": o, "category": c, "amount": a}
+                     for o, c, a in parts]
+        components = [(1, "公务接待费", get("three_public", "reception")),
+                      (2, "公务用车运行维护费", get("three_public", "vehicle_running")),
+                      (3, "公务用车购置费", get("three_public", "vehicle_purchase")),
+                      (4, "因公出国（境）费", get("three_public", "overseas"))]
+        present = [(o, c, a) for o, c, a in components if a is not None]
+        tp_total = get("three_public", "total")
+        if present:
+            three += [{"fiscal_year": year, "order": o, "category": c, "amount": a}
+                      for o, c, a in present]
+            rest = (tp_total or 0) - sum(a for _, _, a in present)
+            if tp_total is not None and rest > 0.005:
+                three.append({"fiscal_year": year, "order": 5, "category": "其余（未拆分）",
+                              "amount": round(rest, 2)})
+        elif tp_total is not None:
+            three.append({"fiscal_year": year, "order": 5, "category": "三公经费合计（未拆分）",
+                          "amount": tp_total})
+    return spending, three
+
+
+async def department(datasette, request):
+    db = database(datasette)
+    dept_id = parse_id(request)
+    dept = await one(db, """
+        SELECT d.id, d.name, d.kind, d.region_id, g.name AS region_name, g.code AS region_code,
+               g.province, g.prefecture, g.county, g.level AS region_level
+        FROM departments d LEFT JOIN regions g ON g.id = d.region_id
+        WHERE d.id = ?
+    """, [dept_id])
+    if dept is None:
+        raise NotFound("没有这个部门 · Department not found")
+    reports = await rows(db, """
+        SELECT s.*, r.report_date, r.title
+        FROM report_summary s JOIN reports r ON r.id = s.report_id
+        WHERE s.department_id = ?
+        ORDER BY s.fiscal_year, s.report_id
+    """, [dept_id])
+    finance = await rows(db, """
+        SELECT r.id AS report_id, r.fiscal_year, f.statement, f.item, f.amount
+        FROM reports r JOIN finance_items f ON f.report_id = r.id
+        WHERE r.department_id = ? AND f.unit = 'all'
+          AND f.statement IN ('expenditure', 'three_public')
+    """, [dept_id])
+    flags = await rows(db, """
+        SELECT q.*, r.fiscal_year FROM quality_flags q JOIN reports r ON r.id = q.report_id
+        WHERE r.department_id = ? ORDER BY r.fiscal_year, q.id
+    """, [dept_id])
+    spending, three = department_series(finance, reports)
+    latest = reports[-1] if reports else None
+    return await render(datasette, request, "department.html", {
+        "db_name": db.name,
+        "dept": dept,
+        "reports": reports,
+        "latest": latest,
+        "spending": spending,
+        "three_public": three,
+        "scores": [{"fiscal_year": r["fiscal_year"], "self_score": r["self_score"],
+                    "grade": r["grade"]} for r in reports if r["fiscal_year"] is not None],
+        "flags": flags,
+    })
+
+
+async def report_page(datasette, request):
+    report_id = parse_id(request)
+    graph = await report_graph(datasette, report_id)
+    if graph is None:
+        raise NotFound("没有这份报告 · Report not found")
+    db = database(datasette)
+    flags = graph["quality_flags"]
+    all_inds = graph["indicators"] + [i for p in graph["projects"] for i in p["indicators"]]
+    for ind in all_inds:
+        annotate_indicator(ind)
+    attach_flags(all_inds, flags, ("weight", "score", "target_value", "actual_value"))
+    attach_flags(graph["projects"], flags,
+                 ("budget_initial", "budget_adjusted", "budget_executed", "execution_rate"))
+    on_projects = {id(f) for p in graph["projects"] for f in p["flags"]}
+    on_indicators = {id(f) for i in all_inds for f in i["flags"]}
+    placed: dict = {}
+    for f in flags:
+        if id(f) in on_projects:
+            f["place"] = "projects"
+        elif id(f) in on_indicators:
+            f["place"] = "indicators"
+        else:
+            f["place"] = flag_place(f["code"])
+        placed.setdefault(f["place"], []).append(f)
+    siblings = []
+    if graph["report"]["department_id"] is not None:
+        siblings = await rows(db, """
+            SELECT id, fiscal_year, self_score FROM reports
+            WHERE department_id = ? ORDER BY fiscal_year, id
+        """, [graph["report"]["department_id"]])
+    findings = [(code, label, english, [f for f in graph["findings"] if f["kind"] == code])
+                for code, label, english in FINDING_KINDS]
+    known_kinds = {code for code, _, _ in FINDING_KINDS}
+    other = [f for f in graph["findings"] if f["kind"] not in known_kinds]
+    if other:
+        findings.append(("other", "其他", "Other", other))
+    return await render(datasette, request, "report.html", {
+        "db_name": db.name,
+        **graph,
+        "finance_tables": finance_tables(graph["finance_items"]),
+        "flags_by_place": placed,
+        "place_labels": PLACE_LABELS,
+        "miss_count": sum(1 for i in all_inds if i["miss"]),
+        "miss_full_count": sum(1 for i in all_inds if i["miss_full_marks"]),
+        "findings_by_kind": [f for f in findings if f[3]],
+        "role_labels": ROLE_LABELS,
+        "grade_levels": GRADE_LEVELS,
+        "siblings": siblings,
+    })
+
+
+async def report_json(datasette, request):
+    report_id = parse_id(request)
+    graph = await report_graph(datasette, report_id)
+    if graph is None:
+        raise NotFound("没有这份报告 · Report not found")
+    doc = graph["document"] or {}
+    graph["links"] = {
+        "html": datasette.urls.path(f"/reports/{report_id}"),
+        "original": (datasette.urls.path("/raw/" + urllib.parse.quote(doc["file_name"], safe=""))
+                     if doc.get("file_name") else None),
+    }
+    body = json.dumps(graph, ensure_ascii=False, indent=2, default=str)
+    return Response(body, content_type="application/json; charset=utf-8",
+                    headers={"Access-Control-Allow-Origin": "*"})
+
+
+async def about(datasette, request):
+    text = (CONTENT / "about.md").read_text(encoding="utf-8")
+    return await render(datasette, request, "about.html", {
+        "db_name": database(datasette).name, "about_markdown": text})
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/$", home),
+        (r"^/departments/(?P<id>\d{1,18})$", department),
+        (r"^/reports/(?P<id>\d{1,18})$", report_page),
+        (r"^/reports/(?P<id>\d{1,18})\.json$", report_json),
+        (r"^/about$", about),
+    ]
