@@ -4,6 +4,13 @@ A Document is an ordered list of blocks. A block is either a Paragraph (one line
 running text) or a Table (rows of cells). A merged cell arrives as an empty cell;
 layouts fill it down. Every block remembers the 1-based source line (or page/row for
 formats without lines) it came from, so a stored fact can be cited.
+
+`text` is what layouts match on: the reader's text, with Traditional characters and
+full-width digits folded into a matching view (see ingest/read/chars.py); when the
+view differs, `printed` keeps the text as printed, and `Document.text` (stored in
+documents.text) is built from it. A cell that spans several grid columns (a
+horizontal merge in Word or HTML) is one cell with `span` > 1; `Table.grid()` gives
+the rectangular view with empty cells after it.
 """
 from __future__ import annotations
 
@@ -15,6 +22,8 @@ from typing import Iterator, Union
 class Cell:
     text: str
     line: int = 0
+    span: int = 1                  # grid columns covered (horizontal merge)
+    printed: str | None = None     # the text as printed, when `text` is a matching view
 
     @property
     def lines(self) -> list[str]:
@@ -45,11 +54,18 @@ class Table:
             for c, cell in enumerate(row.cells):
                 yield r, c, cell
 
+    def grid(self) -> list[list[str]]:
+        """Rows of texts on the table's grid: a cell spanning n columns is its text
+        followed by n-1 empty strings."""
+        return [[t for c in row.cells for t in [c.text] + [""] * (max(c.span, 1) - 1)]
+                for row in self.rows]
+
 
 @dataclass
 class Paragraph:
     text: str
     line: int = 0
+    printed: str | None = None     # the text as printed, when `text` is a matching view
 
 
 Block = Union[Paragraph, Table]
@@ -90,8 +106,8 @@ class Document:
         lines = []
         for b in self.blocks:
             if isinstance(b, Paragraph):
-                lines.append(b.text)
+                lines.append(b.printed or b.text)
             else:
                 for row in b.rows:
-                    lines.append("\t".join(c.text.replace("\n", " ") for c in row.cells))
+                    lines.append("\t".join((c.printed or c.text).replace("\n", " ") for c in row.cells))
         return "\n".join(lines)

@@ -13,6 +13,7 @@ import re
 from ..document import Document
 from ..model import FinanceItem, ParseResult, Person, Report
 from ..normalise import labels as lab
+from ..read.chars import apply_view, restore_printed
 from . import county_form, narrative, prose, workbook, zhuzhou_form
 
 LAYOUTS = [county_form, zhuzhou_form, workbook, narrative]
@@ -31,6 +32,15 @@ def choose(doc: Document):
 
 
 def parse_document(doc: Document) -> ParseResult:
+    """Layouts match on the matching view of the text (Simplified, half-width digits);
+    the printed characters are put back into the stored text fields at the end."""
+    apply_view(doc)
+    result = _parse_document(doc)
+    restore_printed(doc, result.reports)
+    return result
+
+
+def _parse_document(doc: Document) -> ParseResult:
     ls = prose.lines(doc)
     full = "\n".join(l.text for l in ls)
     if not _SELF_EVAL.search(full):

@@ -2,9 +2,12 @@
 which format a Document came from."""
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import PurePath
 
 from ..document import Document
+from .chars import apply_view
 from .encoding import NotText, decode
 from .text import read_text
 
@@ -23,7 +26,10 @@ def detect_format(data: bytes, file_name: str) -> str:
     if head.startswith(b"PK\x03\x04"):
         if suffix in (".xlsx", ".xlsm"):
             return "xlsx"
-        return "docx" if suffix in (".docx", "") else suffix.lstrip(".") or "zip"
+        if suffix == ".docx":
+            return "docx"
+        kind = _office_zip_kind(data)   # a Word or Excel file whatever its name
+        return kind or suffix.lstrip(".") or "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls" if suffix == ".xls" else "doc"
     if suffix in (".html", ".htm", ".shtml"):
@@ -34,15 +40,31 @@ def detect_format(data: bytes, file_name: str) -> str:
     return "txt"
 
 
+def _office_zip_kind(data: bytes) -> str | None:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return None
+
+
 def read_bytes(data: bytes, file_name: str) -> Document:
-    """Detect the format and read. Raises NotText / UnsupportedFormat with a clear message."""
+    """Detect the format and read. Raises NotText / UnsupportedFormat with a clear
+    message. The Document's blocks carry the matching view (see chars.apply_view)."""
     fmt = detect_format(data, file_name)
     if fmt == "txt":
         text, encoding = decode(data)
-        return read_text(text, file_name=file_name, encoding=encoding)
+        doc = read_text(text, file_name=file_name, encoding=encoding)
+        return apply_view(doc)
     readers = _format_readers()
     if fmt in readers:
-        return readers[fmt](data, file_name)
+        return apply_view(readers[fmt](data, file_name))
+    if fmt in ("docx", "xlsx", "pdf", "html", "doc", "xls"):
+        raise UnsupportedFormat(f"读取 {fmt} 文件所需的组件未安装 / the reader for {fmt} is not installed")
     raise UnsupportedFormat(f"不支持的文件格式 {fmt} / unsupported format: {fmt}")
 
 

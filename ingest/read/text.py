@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from ..document import Cell, Document, Paragraph, Row, Table
+from .chars import clean_artefacts
 
 _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|</?(?:b|strong|i|em|u|span)>", re.I)
 _LIST_ITEM = re.compile(
@@ -27,7 +28,7 @@ _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 def _clean(line: str) -> str:
     line = _ARTEFACTS.sub("", line.replace("\r", ""))
-    return line
+    return clean_artefacts(line)
 
 
 def _kind(line: str) -> str:

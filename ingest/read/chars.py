@@ -1,0 +1,174 @@
+"""Characters: copy-paste artefacts, and the view layouts match on.
+
+* `clean_artefacts` removes what no report means to print: pinyin pasted inline
+  after a character (`項(xiàng)目` -> `項目`, seen in texts copied from online
+  dictionaries and input-method pages). Readers apply it to the printed text.
+* `apply_view(doc)` gives every block a *matching view*: Traditional characters
+  converted to Simplified (OpenCC t2s, only when the document is written in
+  Traditional characters) and full-width digits, letters and the symbols
+  `＝ ﹦ ％ ＋ ＜ ＞ ．` folded to ASCII. The view replaces `.text`, which is what
+  layouts read; the printed text stays in `.printed` and in `Document.text`.
+  The view has the printed text's length, character for character.
+* `restore_printed(doc, obj)` maps the text fields of a parsed report graph back
+  from the view to the printed characters, so stored text stays as printed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import Counter
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_SYLLABLE = (
+    r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?"
+    r"(?:[aoeiuüv" + _TONED + r"]{1,3})(?:n|ng|r)?")
+_INLINE_PINYIN = re.compile(
+    r"(?<=[\u3400-\u9fff])[（(]\s*((?:" + _PINYIN_SYLLABLE + r")(?:\s?" + _PINYIN_SYLLABLE + r")?)\s*[)）]")
+_HAS_TONE = re.compile("[" + _TONED + "]")
+
+
+def clean_artefacts(text: str) -> str:
+    """Drop pinyin pasted inline after a character: '項(xiàng)目' -> '項目'. A syllable
+    without tone marks ('的(de)') only goes when the same text also has toned ones."""
+    if "(" not in text and "（" not in text:
+        return text
+    toned = any(_HAS_TONE.search(m.group(1)) for m in _INLINE_PINYIN.finditer(text))
+    if not toned:
+        return text
+
+    def drop(m):
+        s = m.group(1)
+        return "" if _HAS_TONE.search(s) or (s.islower() and len(s) >= 2) else m.group(0)
+    return _INLINE_PINYIN.sub(drop, text)
+
+
+# ---------------------------------------------------------------- matching view
+
+_FOLD = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９％＝＋＜＞．"}
+_FOLD.update({c: c - 0xFEE0 for c in range(ord("Ａ"), ord("Ｚ") + 1)})
+_FOLD.update({c: c - 0xFEE0 for c in range(ord("ａ"), ord("ｚ") + 1)})
+_FOLD.update({ord("﹦"): ord("="), ord("﹪"): ord("%"), ord("﹢"): ord("+")})
+
+_converter = None
+
+
+def _t2s():
+    global _converter
+    if _converter is None:
+        try:
+            import opencc
+            _converter = opencc.OpenCC("t2s")
+        except Exception:   # pragma: no cover - OpenCC is a declared dependency
+            _converter = False
+    return _converter or None
+
+
+def is_traditional(text: str) -> bool:
+    """Written in Traditional characters: a noticeable share of its characters
+    change under t2s (a Simplified text hardly changes at all)."""
+    cc = _t2s()
+    if cc is None:
+        return False
+    cjk = re.findall(r"[\u4e00-\u9fff]", text)
+    if not cjk:
+        return False
+    sample = "".join(cjk[:20000])
+    changed = sum(1 for a, b in zip(sample, cc.convert(sample)) if a != b)
+    return changed >= 3 and changed >= 0.02 * len(sample)
+
+
+def view(text: str, traditional: bool) -> str:
+    """The matching view of one text, as long as the text."""
+    out = text.translate(_FOLD)
+    if traditional:
+        cc = _t2s()
+        conv = cc.convert(out)
+        if len(conv) != len(out):   # keep positions: convert character by character
+            conv = "".join(c if len(c) == 1 else o for o, c in ((o, cc.convert(o)) for o in out))
+        out = conv
+    return out
+
+
+def _blocks_text(doc):
+    from ..document import Paragraph
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            yield b
+        else:
+            for row in b.rows:
+                yield from row.cells
+
+
+def apply_view(doc):
+    """Give the document's blocks their matching view (see module doc). Idempotent."""
+    if doc.meta.get("view_applied"):
+        return doc
+    items = list(_blocks_text(doc))
+    traditional = is_traditional("\n".join(x.text for x in items))
+    for x in items:
+        v = view(x.text, traditional)
+        if v != x.text:
+            x.printed = x.text
+            x.text = v
+    doc.meta["view_applied"] = True
+    if traditional:
+        doc.meta["script"] = "traditional"
+    return doc
+
+
+# ---------------------------------------------------------------- back to printed
+
+# Fields of the report graph that hold canonical codes or names, not printed text.
+_CANONICAL = {"statement", "item", "unit", "level1", "level2", "operator", "target_unit",
+              "actual_unit", "grade_level", "role", "kind", "code", "severity", "message",
+              "department", "department_kind", "region_hint", "metric", "phone",
+              "contact_phone", "report_date"}
+
+
+class _Printed:
+    def __init__(self, doc):
+        pairs = [(x.text, x.printed) for x in _blocks_text(doc)
+                 if getattr(x, "printed", None) and len(x.printed) == len(x.text)]
+        self.active = bool(pairs)
+        self.view = "\n".join(v for v, _ in pairs)
+        self.printed = "\n".join(p for _, p in pairs)
+        counts: dict[str, Counter] = {}
+        for v, p in pairs:
+            for a, b in zip(v, p):
+                if a != b:
+                    counts.setdefault(a, Counter())[b] += 1
+        self.chars = {a: c.most_common(1)[0][0] for a, c in counts.items()}
+
+    def restore(self, s: str) -> str:
+        if not s or not any(c in self.chars for c in s):
+            return s
+        i = self.view.find(s)
+        if i >= 0:
+            return self.printed[i:i + len(s)]
+        return "".join(self.chars.get(c, c) for c in s)
+
+
+def restore_printed(doc, obj) -> None:
+    """Map the printed-text fields of a report graph (dataclasses, lists) back from
+    the matching view to the characters as printed. Canonical fields stay."""
+    p = _Printed(doc)
+    if not p.active:
+        return
+
+    def walk(o):
+        if isinstance(o, list):
+            for x in o:
+                walk(x)
+            return
+        if not dataclasses.is_dataclass(o):
+            return
+        for f in dataclasses.fields(o):
+            v = getattr(o, f.name)
+            if isinstance(v, str):
+                if f.name not in _CANONICAL:
+                    setattr(o, f.name, p.restore(v))
+            elif isinstance(v, list):
+                walk(v)
+            elif dataclasses.is_dataclass(v):
+                walk(v)
+    walk(obj)
