@@ -184,6 +184,49 @@ def three_public_chart(rows) -> Markup:
                    data, "jx-chart-three-public")
 
 
+def indicator_scores_chart(rows) -> Markup:
+    """Report: each indicator's score against its weight (分值). rows: indicator dicts."""
+    data = []
+    for n, r in enumerate(rows, 1):
+        if r.get("weight") is None or r.get("score") is None:
+            continue
+        name = (r.get("name") or "").strip() or "—"
+        label = f"{n}. {name if len(name) <= 16 else name[:15] + '…'}"
+        if r["score"] > r["weight"]:
+            status = "得分超过分值"
+        elif r["score"] < r["weight"]:
+            status = "扣分"
+        else:
+            status = "满分"
+        data.append({"label": label, "name": name, "weight": r["weight"],
+                     "score": r["score"], "status": status, "n": n})
+    y = {"field": "label", "type": "nominal", "title": None,
+         "sort": {"field": "n", "order": "ascending"}, "axis": {"labelLimit": 220}}
+    tooltip = [
+        {"field": "name", "type": "nominal", "title": "指标"},
+        {"field": "weight", "type": "quantitative", "title": "分值"},
+        {"field": "score", "type": "quantitative", "title": "得分"},
+        {"field": "status", "type": "nominal", "title": "判断"},
+    ]
+    spec = _spec(data, None, None, height={"step": 22})
+    del spec["mark"], spec["encoding"]
+    spec["layer"] = [
+        {"mark": {"type": "bar", "color": "#dde3ea"},
+         "encoding": {"y": y, "x": {"field": "weight", "type": "quantitative",
+                                     "title": "分值（灰）与得分（分）"},
+                      "tooltip": tooltip}},
+        {"mark": {"type": "bar", "height": {"band": 0.5}},
+         "encoding": {"y": y, "x": {"field": "score", "type": "quantitative"},
+                      "color": {"field": "status", "type": "nominal", "title": "得分",
+                                "scale": {"domain": ["满分", "扣分", "得分超过分值"],
+                                          "range": ["#4c78a8", "#f58518", "#c5221f"]}},
+                      "tooltip": tooltip}},
+    ]
+    return _figure(spec, "各项指标的得分与分值 · Score against weight for each indicator",
+                   [("name", "指标"), ("weight", "分值"), ("score", "得分"), ("status", "判断")],
+                   data, "jx-chart-indicators")
+
+
 def vega_link(path, params=None, mark="bar", x=None, y=None, color=None,
               x_type="ordinal", y_type="quantitative") -> str:
     """A stock table URL with a datasette-vega preset (#g.mark=…&g.x_column=…)."""
@@ -204,5 +247,6 @@ def prepare_jinja2_environment(env):
         "department_spending_chart": department_spending_chart,
         "self_score_chart": self_score_chart,
         "three_public_chart": three_public_chart,
+        "indicator_scores_chart": indicator_scores_chart,
         "vega_link": vega_link,
     })
