@@ -38,6 +38,9 @@ VIEWS = ("report_summary",)
 ALLOWED = frozenset(TABLES + VIEWS)
 CHUNK = 500
 BOM = "\ufeff"
+# Exact export sizes are computed (once per database file) only for tables up to this many
+# rows, so the /downloads page stays quick on a large database; bigger ones show "—".
+SIZE_ROW_LIMIT = 100_000
 
 
 def database(datasette):
@@ -175,13 +178,16 @@ def _db_key(db):
     return (db.name, None, None)
 
 
-async def export_sizes(datasette, db, tables):
+async def export_sizes(datasette, db, tables, counts):
     """Byte sizes of each CSV / JSON export, computed once per database file version."""
     cache = datasette.__dict__.setdefault("_jixiao_export_sizes", {})
     key = _db_key(db)
     if key not in cache:
         sizes = {}
         for table in tables:
+            if counts[table] > SIZE_ROW_LIMIT:
+                sizes[table] = (None, None)
+                continue
             csv_size = 0
             async for piece in csv_pieces(db, table):
                 csv_size += len(piece.encode("utf-8"))
@@ -207,10 +213,11 @@ def human_size(n) -> str:
 async def downloads_page(datasette, request):
     db = database(datasette)
     tables = await published(db)
-    sizes = await export_sizes(datasette, db, tables)
+    counts = {t: (await db.execute(f'SELECT count(*) FROM "{t}"')).rows[0][0] for t in tables}
+    sizes = await export_sizes(datasette, db, tables, counts)
     entries = []
     for table in tables:
-        count = (await db.execute(f'SELECT count(*) FROM "{table}"')).rows[0][0]
+        count = counts[table]
         meta = datasette.table_metadata(db.name, table) or {}
         descriptions = meta.get("columns") or {}
         info = await db.execute(

@@ -567,3 +567,44 @@ def test_plugins_never_format_request_values_into_sql():
             assert "request" not in m.group(0)
     downloads = (ROOT / "plugins" / "downloads.py").read_text(encoding="utf-8")
     assert "assert table in ALLOWED" in downloads
+
+
+# ---------------------------------------------------------- robustness -------
+
+@pytest.mark.asyncio
+async def test_sparse_rows_still_render(scratch_db):
+    """A report with nothing but a document, and a department with no reports, render."""
+    conn = sqlite3.connect(scratch_db)
+    doc = conn.execute("SELECT id FROM documents LIMIT 1").fetchone()[0]
+    conn.execute("INSERT INTO reports (document_id) VALUES (?)", [doc])
+    rid = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    conn.execute("INSERT INTO departments (name) VALUES ('测试空部门')")
+    did = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    conn.commit()
+    conn.close()
+    ds = make_datasette(scratch_db)
+    for path in [f"/reports/{rid}", f"/reports/{rid}.json", f"/departments/{did}", "/",
+                 "/downloads"]:
+        r = await ds.client.get(path)
+        assert r.status_code == 200, (path, r.text[-2000:])
+    assert "测试空部门" in (await ds.client.get(f"/departments/{did}")).text
+
+
+@pytest.mark.asyncio
+async def test_empty_database_renders(tmp_path):
+    """Before anything is ingested the site still works (the schema alone)."""
+    from ingest import schema
+
+    db = tmp_path / "jixiao.db"
+    conn = sqlite3.connect(db)
+    schema.create(conn)
+    conn.commit()
+    conn.close()
+    ds = make_datasette(db)
+    for path in ["/", "/about", "/downloads", "/downloads/reports.csv",
+                 "/downloads/report_summary.json"]:
+        r = await ds.client.get(path)
+        assert r.status_code == 200, (path, r.text[-2000:])
+    assert (await ds.client.get("/downloads/reports.csv")).content.startswith(BOM)
+    assert (await ds.client.get("/downloads/reports.json")).json() == []
+    assert (await ds.client.get("/reports/1")).status_code == 404
