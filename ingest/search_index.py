@@ -10,11 +10,11 @@ to read it, only to turn a person's query into an FTS5 expression (``fts_query``
 
 Tokens (``tokenize``)
 ---------------------
-The text is first folded character by character: NFKC (full-width digits, letters and
-punctuation become half-width, ① becomes 1) then lower case. Folding each character on
-its own (instead of the whole string) means folding never merges neighbours, so whenever
-a text contains a term, the folded text contains the folded term; that is what makes the
-index a superset of ``LIKE``.
+The text is first folded character by character: a letter or digit becomes its NFKC form
+in lower case (full-width Ｇ２ -> g2, ① -> 1); punctuation and symbols stay as printed.
+Folding each character on its own (instead of the whole string) means folding never
+merges neighbours, so whenever a text contains a term, the folded text contains the folded
+term; that is what makes the index a superset of ``LIKE``.
 
 - a run of CJK characters becomes its overlapping bigrams plus the run's last character:
   信访局 -> 信访 访局 局. Every character of the text is therefore the first character
@@ -41,11 +41,13 @@ that keep it a necessary condition of "the text contains the term":
   text, so the phrase is ORed with "its suffix token AND the rest of the phrase";
 - a term with no tokens (``%``, ``≥``) adds nothing to the FTS query but is still checked.
 
-FTS narrows the rows; ``matches`` then checks the literal, original terms against the
-candidate rows (folded on both sides, so a symbol such as ``%`` or ``≥`` or a separator
-between tokens can never widen the result). Search results are therefore exactly the rows
-whose indexed columns contain every term, up to NFKC/case folding: the rows ``LIKE``
-returns, plus only those that differ by character width or case. An empty or
+FTS narrows the rows; the literal check (``matches``, or the SQL of ``literal_clauses``)
+then tests the terms themselves against the candidate rows (folded on both sides), so a
+symbol such as ``%`` or ``≥``, or a separator between tokens, can never widen the result.
+A term that is one unbroken run of Han characters or of ASCII letters/digits needs no
+check: its FTS query is already exact. Search results are therefore exactly the rows whose
+indexed columns contain every term after folding: the rows ``LIKE`` returns, plus only
+those where a letter or digit differs in width (２０２３) or form (①). An empty or
 punctuation-only query matches nothing (``NO_MATCH``) and is never an error.
 
 Tables (``rebuild``)
@@ -78,16 +80,17 @@ from typing import Iterable, Iterator
 
 SUFFIX_MARK = "\ue000"
 NO_MATCH = '""'          # an empty FTS5 phrase: valid syntax, matches no row
-FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0', prefix='1'"
+FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
 
 
 class _FoldTable(dict):
-    """str.translate table that folds one character at a time (NFKC, then lower case)."""
+    """str.translate table: a character whose NFKC form is letters/digits becomes that
+    form in lower case (Ｇ->g, ２->2, ①->1, ㎡->m2); any other character is kept as is."""
 
     def __missing__(self, code: int):
         ch = chr(code)
         folded = unicodedata.normalize("NFKC", ch).lower()
-        value = code if folded == ch else folded
+        value = code if folded == ch or not folded.isalnum() else folded
         self[code] = value
         return value
 
@@ -96,7 +99,12 @@ _FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """NFKC + lower case, character by character (never merges neighbouring characters)."""
+    """NFKC + lower case for letters and digits, character by character.
+
+    Punctuation and symbols are kept as printed (％ stays distinct from %, （ from (), so
+    a symbol in a query matches only itself. Folding one character at a time never
+    merges neighbours, so a text that contains a term also contains it after folding.
+    """
     return text.translate(_FOLD)
 
 
@@ -203,10 +211,18 @@ def parse_terms(query: str | None) -> list[str]:
 
 @dataclass(frozen=True)
 class TermPlan:
-    """How one term is searched: an FTS5 expression (or None) and the literal to check."""
+    """How one term is searched: an FTS5 expression (or None) and the literal to check.
+
+    `exact`: the FTS expression alone selects exactly the rows containing the folded term
+    (one unbroken run of Han characters or of ASCII letters/digits), no literal check needed.
+    """
     term: str
     folded: str
     fts: str | None
+    exact: bool = False
+
+
+_EXACT_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+")
 
 
 def _phrase(tokens: list[str], prefix: bool) -> str:
@@ -245,7 +261,7 @@ def plan_term(term: str) -> TermPlan:
         # one letter/digit token followed by a symbol ("90%"): whole token or a tail
         expr = f'({expr} OR "{tokens[0]}{SUFFIX_MARK}")'
     # (one token open on both sides is a prefix query, which also finds the marked tails)
-    return TermPlan(term, folded, expr)
+    return TermPlan(term, folded, expr, exact=_EXACT_RE.fullmatch(folded) is not None)
 
 
 def fts_query(query: str | None) -> str:
@@ -469,10 +485,17 @@ def search_sql(table: str, fts: str, columns: Iterable[str], query: str,
 
 def literal_clauses(terms: list[str], columns: list[str], params: dict,
                     prefix: str = "t") -> list[str]:
-    """One WHERE clause per term: the term occurs in one of the columns (after folding)."""
+    """One WHERE clause per term that needs it: the term occurs in one of the columns.
+
+    ``instr`` on the raw text first (cheap, and true for every row LIKE finds); the
+    folding Python check ``jixiao_term`` only when that fails. Needs
+    ``register_functions`` on the connection.
+    """
     clauses = []
     cols = ", ".join(f"[{c}]" for c in columns)
     for i, term in enumerate(terms):
+        if plan_term(term).exact:
+            continue
         key = f"{prefix}{i}"
         params[key] = term
         fast = " OR ".join(f"instr([{c}], :{key}) > 0" for c in columns)
