@@ -167,7 +167,10 @@ def _sheets(doc: Document) -> list[list]:
 
 def render_xlsx(doc: Document, path: Path) -> None:
     import openpyxl
-    from openpyxl.styles import Alignment
+    from openpyxl.styles import Alignment, Border, Side
+
+    thin = Side(style="thin")
+    ruled = Border(left=thin, right=thin, top=thin, bottom=thin)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -187,12 +190,16 @@ def render_xlsx(doc: Document, path: Path) -> None:
                 for c, text in enumerate(cells, 1):
                     value, fmt = _xlsx_value(text) if text else (None, None)
                     cell = ws.cell(r, c, value)
+                    if isinstance(value, str) and value.startswith("="):
+                        cell.data_type = "s"   # text such as '=100%', not a formula
                     if fmt:
                         cell.number_format = fmt
                     if isinstance(value, str) and "\n" in value:
                         cell.alignment = Alignment(wrap_text=True)
-                if len(cells) == 1 and width > 1:
-                    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=width)
+                for c in range(1, width + 1):
+                    ws.cell(r, c).border = ruled
+                if len(cells) < width:   # a short row's last cell is merged to the end
+                    ws.merge_cells(start_row=r, start_column=len(cells), end_row=r, end_column=width)
                 r += 1
             # an empty label cell under a label is merged into it
             k = 0
