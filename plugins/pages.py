@@ -442,11 +442,9 @@ async def report_page(datasette, request):
     placed: dict = {}
     for f in flags:
         if id(f) in on_projects:
-            f["place"] = "projects"
-        elif id(f) in on_indicators:
-            f["place"] = "indicators"
-        else:
-            f["place"] = flag_place(f["code"])
+            f["place"] = "projects"     # shown in full on the project's card
+            continue
+        f["place"] = "indicators" if id(f) in on_indicators else flag_place(f["code"])
         placed.setdefault(f["place"], []).append(f)
     siblings = []
     if graph["report"]["department_id"] is not None:
