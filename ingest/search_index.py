@@ -327,6 +327,8 @@ TABLES: tuple[FtsTable, ...] = (
 BY_TABLE = {t.table: t for t in TABLES}
 SITE_TABLE = "search_index"
 SITE_FTS = "search_index_fts"
+# Every table with a search index, by table name (the site-wide table included).
+SEARCHABLE = {**BY_TABLE, SITE_TABLE: FtsTable(SITE_TABLE, ("text",))}
 
 # Kinds of search_index rows, in display order within a report.
 KINDS = ("report", "department", "region", "section", "goal", "finding", "project",

@@ -4,7 +4,7 @@ The index itself is built at ingest time by ``ingest/search_index.py`` (read its
 docstring for the tokens and the query rules). This plugin only teaches Datasette to
 query it.
 
-Table search (``?_search=`` on sections, indicators, projects, …)
+Table search (``?_search=`` on sections, indicators, projects, … and search_index)
 -----------------------------------------------------------------
 ``metadata.yml`` names each table's FTS table (``fts_table: sections_fts``, ``fts_pk: id``),
 so Datasette 0.65's own search filter shows the search box and adds::
@@ -92,7 +92,7 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def filters_from_request(request, database, table, datasette):
-    spec = si.BY_TABLE.get(table)
+    spec = si.SEARCHABLE.get(table)
     if spec is None:
         return None
 
@@ -218,9 +218,9 @@ async def run_search(db, q: str, page: int = 1) -> dict:
         return result
     params: dict = {"fts": si.fts_query(q)}
     literal = si.literal_clauses(terms, ["text"], params)
-    hits_sql = (f"SELECT s.* FROM {si.SITE_TABLE} s WHERE s.id IN (SELECT rowid FROM "
-                f"{si.SITE_FTS} WHERE {si.SITE_FTS} MATCH :fts) AND "
-                + " AND ".join(c.replace("[text]", "s.text") for c in literal))
+    where = [f"s.id IN (SELECT rowid FROM {si.SITE_FTS} WHERE {si.SITE_FTS} MATCH :fts)"]
+    where += [c.replace("[text]", "s.text") for c in literal]
+    hits_sql = f"SELECT s.* FROM {si.SITE_TABLE} s WHERE " + " AND ".join(where)
     counts = (await db.execute(
         f"WITH hits AS ({hits_sql}) SELECT h.report_id, count(*) AS n, "
         "r.fiscal_year, d.name AS department, d.id AS department_id, r.title "
