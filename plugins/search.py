@@ -47,6 +47,7 @@ import re
 import time
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
@@ -110,17 +111,15 @@ def filters_from_request(request, database, table, datasette):
             return None
         clauses: list[str] = []
         params: dict = {}
-        n = 0
-        for key in request.args:
-            if key == "_search":
-                columns = list(spec.columns)
-            elif key.startswith("_search_") and key[len("_search_"):] in spec.columns:
-                columns = [key[len("_search_"):]]
-            else:
-                continue
+        # as Datasette does: ?_search= if present, else the ?_search_<column>= arguments
+        if "_search" in request.args:
+            wanted = [("_search", list(spec.columns))]
+        else:
+            wanted = [(key, [key[len("_search_"):]]) for key in request.args
+                      if key.startswith("_search_") and key[len("_search_"):] in spec.columns]
+        for n, (key, columns) in enumerate(wanted):
             terms = si.parse_terms(request.args.get(key))
             clauses.extend(si.literal_clauses(terms, columns, params, prefix=f"jixiao_{n}_"))
-            n += 1
         if not clauses:
             return None
         return FilterArguments(clauses, params)
@@ -270,7 +269,11 @@ async def search_view(request, datasette):
         result = {"q": q, "terms": [], "groups": [], "total_hits": 0, "total_reports": 0,
                   "page": page, "pages": 0}
     else:
-        result = await run_search(db, q, page)
+        try:
+            result = await run_search(db, q, page)
+        except QueryInterrupted:
+            result = {"q": q, "terms": si.parse_terms(q), "groups": [], "total_hits": 0,
+                      "total_reports": 0, "page": page, "pages": 0, "too_many": True}
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     if request.url_vars.get("format") == "json":
         for g in result["groups"]:
