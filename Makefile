@@ -16,8 +16,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
+# The bundled corpus is small: build it fresh each time, then swap it in.
 db: install
-	$(BIN)/jixiao ingest data/raw --db $(DB)
+	rm -f $(DB).tmp
+	$(BIN)/jixiao ingest data/raw --db $(DB).tmp
+	mv $(DB).tmp $(DB)
 
 serve: db
 	$(BIN)/datasette inspect $(DB) --inspect-file data/inspect.json

@@ -26,8 +26,13 @@ def ingest(paths: tuple[Path, ...], db_path: Path, strict: bool, progress: bool 
     """Ingest report files and folders (searched recursively) into DB."""
     from .pipeline import ingest_paths
 
+    from .schema import SchemaMismatch
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    summary = ingest_paths(list(paths), db_path, strict=strict, progress=progress)
+    try:
+        summary = ingest_paths(list(paths), db_path, strict=strict, progress=progress)
+    except SchemaMismatch as e:
+        raise click.ClickException(str(e))
     for name, status, error in summary.problems:
         click.echo(f"{status:8} {name}: {error}", err=True)
     click.echo(summary.line(), err=True)

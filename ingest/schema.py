@@ -255,7 +255,24 @@ UPDATE reports SET
 """
 
 
+# Bump when tables or columns change; a database built with another version is rebuilt,
+# not silently half-migrated.
+SCHEMA_VERSION = 2
+
+
+class SchemaMismatch(RuntimeError):
+    pass
+
+
 def create(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    has_tables = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'documents'").fetchone()[0]
+    if has_tables and version != SCHEMA_VERSION:
+        raise SchemaMismatch(
+            f"数据库结构版本 {version} 与当前版本 {SCHEMA_VERSION} 不同，请删除后重新导入 / "
+            f"database schema version {version} differs from {SCHEMA_VERSION}: delete it and ingest again")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     conn.executescript(TABLES)
     conn.executescript(INDEXES)
     conn.executescript(VIEWS)

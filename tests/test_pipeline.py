@@ -198,3 +198,15 @@ def test_reports_carry_their_flag_codes_for_faceting(corpus_db):
         assert codes == sorted(set(codes))
         assert count >= len(codes)
     assert any(json.loads(c) for _, c in rows)
+
+
+def test_a_database_of_another_schema_version_is_refused_clearly(tmp_path):
+    from ingest.schema import SCHEMA_VERSION
+    db = tmp_path / "old.db"
+    ingest_paths([RAW], db, progress=False)
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.commit()
+    conn.close()
+    res = CliRunner().invoke(cli, ["ingest", str(RAW), "--db", str(db)])
+    assert res.exit_code != 0 and "schema version" in res.output
