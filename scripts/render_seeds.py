@@ -300,9 +300,215 @@ def render_html(doc: Document, path: Path) -> None:
 
 # ---------------------------------------------------------------- PDF
 
-def render_pdf(doc: Document, path: Path) -> None:
-    from pdf_render import render_pdf as _render   # scripts/pdf_render.py
-    _render(doc, path)
+def cjk_font() -> tuple[str, int] | None:
+    """(file, index in the collection) of a Simplified Chinese Noto CJK font, from
+    Debian's fonts-noto-cjk; None when it is not installed."""
+    import subprocess
+    try:
+        out = subprocess.run(["fc-list", "-f", "%{file}|%{index}|%{family}\n", ":lang=zh-cn"],
+                             capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    best = None
+    for line in out.splitlines():
+        parts = line.split("|")
+        if len(parts) < 3:
+            continue
+        file, index, family = parts[0], parts[1], parts[2]
+        if "Sans CJK SC" in family and "Regular" in file and not file.endswith(".otf"):
+            return file, int(index or 0)
+        if "CJK SC" in family and best is None:
+            best = (file, int(index or 0))
+    for file in ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",):
+        if best is None and Path(file).exists():
+            best = (file, 2)
+    return best
+
+
+def truetype_cjk_font(chars: str, cache_dir: Path) -> Path:
+    """A small TrueType (glyf) font with the given characters, cut from Noto CJK SC.
+
+    Noto CJK is CFF-based; fpdf2 embeds a CFF CID font with an embedded encoding CMap
+    that pdfminer (under pdfplumber) cannot decode, so its text would not be found.
+    Word's PDFs embed TrueType with Identity-H, which every extractor reads; a
+    subset converted to quadratic outlines makes the renditions read the same way."""
+    import hashlib
+
+    from fontTools import subset
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    chars = "".join(sorted(set(chars) | set(map(chr, range(0x20, 0x7F))) | set("第页")))
+    key = hashlib.sha256(chars.encode("utf-8")).hexdigest()[:16]
+    target = Path(cache_dir) / f"cjk-{key}.ttf"
+    if target.exists():
+        return target
+    found = cjk_font()
+    if found is None:
+        raise RuntimeError("no CJK font: install Debian's fonts-noto-cjk")
+    font = TTFont(found[0], fontNumber=found[1], lazy=False)
+    opts = subset.Options()
+    opts.desubroutinize = True
+    opts.notdef_outline = True
+    opts.layout_features = []
+    opts.name_IDs = ["*"]
+    sub = subset.Subsetter(opts)
+    sub.populate(text=chars)
+    sub.subset(font)
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyf[name] = pen.glyph()
+    font["glyf"] = glyf
+    font["loca"] = newTable("loca")
+    maxp = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for attr in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
+                 "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
+                 "maxComponentElements"):
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    maxp.numGlyphs = len(order)
+    font["maxp"] = maxp
+    font["head"].glyphDataFormat = 0
+    font["head"].indexToLocFormat = 0
+    post = font["post"]
+    post.formatType = 2.0
+    post.extraNames = []
+    post.mapping = {}
+    post.glyphOrder = order
+    for tag in ("CFF ", "VORG"):
+        if tag in font:
+            del font[tag]
+    font.sfntVersion = "\x00\x01\x00\x00"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    font.save(str(target))
+    return target
+
+
+_PAGE_ROWS_MM = 200   # a table row taller than this is split so it fits on a page
+_EM_MM = 9 * 0.3528   # a CJK character at 9 pt
+
+
+def _text_mm(text: str) -> float:
+    return sum(_EM_MM * (0.55 if ord(ch) < 0x2E80 else 1.0) for ch in text)
+
+
+def _lines_needed(text: str, width_mm: float) -> int:
+    usable = max(width_mm - 2.5, _EM_MM)
+    return sum(max(1, -(-int(_text_mm(ln) * 100) // int(usable * 100))) for ln in text.split("\n"))
+
+
+def _column_widths(rows, width: int, total_mm: float) -> list[float]:
+    """Column widths in proportion to what the columns hold, none too narrow."""
+    want = [0.0] * width
+    for row in rows:
+        col = 0
+        for text, span in row:
+            longest = max((_text_mm(ln) for ln in text.split("\n")), default=0)
+            if span == 1:
+                want[col] = max(want[col], min(longest, 90.0))
+            col += span
+    want = [max(w, 14.0) for w in want]
+    scale = total_mm / sum(want)
+    return [w * scale for w in want]
+
+
+def _split_tall_row(row, widths, line_h):
+    """A row too tall for a page becomes several rows, each cell's lines in turn."""
+    col, cell_w = 0, []
+    for _, span in row:
+        cell_w.append(sum(widths[col:col + span]))
+        col += span
+    max_lines = int(_PAGE_ROWS_MM / line_h)
+    if max(_lines_needed(t, w) for (t, _), w in zip(row, cell_w)) <= max_lines:
+        return [row]
+    pieces = []
+    for (text, span), w in zip(row, cell_w):
+        chunks, cur, n = [], [], 0
+        for ln in text.split("\n"):
+            k = _lines_needed(ln, w)
+            while k > max_lines:   # one paragraph longer than a page: cut it
+                per = max(1, int(len(ln) * max_lines / k) - 1)
+                if cur:
+                    chunks.append("\n".join(cur))
+                    cur, n = [], 0
+                chunks.append(ln[:per])
+                ln = ln[per:]
+                k = _lines_needed(ln, w)
+            if cur and n + k > max_lines:
+                chunks.append("\n".join(cur))
+                cur, n = [], 0
+            cur.append(ln)
+            n += k
+        chunks.append("\n".join(cur))
+        pieces.append(chunks)
+    parts = max(len(p) for p in pieces)
+    return [[(p[i] if i < len(p) else "", span) for p, (_, span) in zip(pieces, row)] for i in range(parts)]
+
+
+def _doc_chars(doc: Document) -> str:
+    out = set()
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            out.update(printed(b))
+        else:
+            for row in b.rows:
+                for c in row.cells:
+                    out.update(printed(c))
+    return "".join(out)
+
+
+def render_pdf(doc: Document, path: Path, font_file: Path | None = None) -> None:
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+
+    if font_file is None:
+        font_file = truetype_cjk_font(_doc_chars(doc), Path(path).parent / ".fonts")
+
+    class _PDF(FPDF):
+        def footer(self):
+            self.set_y(-12)
+            self.set_font("cjk", size=8)
+            self.cell(0, 6, f"第 {self.page_no()} 页", align="C")
+
+    pdf = _PDF(format="A4")
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_font("cjk", "", str(font_file))
+    pdf.set_font("cjk", size=9)
+    pdf.add_page()
+    line_h = 4.6
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            pdf.multi_cell(0, line_h, printed(b), wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+            continue
+        width, rows = _grid(b)
+        vmerged = _vertical_merges(rows)
+        widths = _column_widths(rows, width, pdf.epw)
+        out_rows = []
+        for r, row in enumerate(rows):
+            out_rows.extend((r, part) for part in _split_tall_row(row, widths, line_h))
+        with pdf.table(col_widths=widths, text_align="LEFT", wrapmode=WrapMode.CHAR,
+                       first_row_as_headings=False, line_height=line_h, padding=1) as table:
+            for k, (r, row) in enumerate(out_rows):
+                trow = table.row()
+                first_part = k == 0 or out_rows[k - 1][0] != r
+                for c, (text, span) in enumerate(row):
+                    if (r, c) in vmerged and first_part:
+                        continue
+                    down = 1
+                    if c == 0 and (r + 1, 0) in vmerged and (k + 1 >= len(out_rows) or out_rows[k + 1][0] != r):
+                        while (r + down, 0) in vmerged:
+                            down += 1
+                    trow.cell(text, colspan=span, rowspan=down)
+        pdf.ln(3)
+    pdf.output(str(path))
 
 
 RENDERERS = {"docx": render_docx, "xlsx": render_xlsx, "html": render_html, "pdf": render_pdf}
@@ -312,12 +518,17 @@ def render_all(out_dir: Path, formats=FORMATS, paths=None) -> dict[str, list[Pat
     """Render every seed in every format; returns {format: [written paths]}."""
     out_dir = Path(out_dir)
     written: dict[str, list[Path]] = {}
+    docs = [(seed, load(seed)) for seed in paths or seeds()]
     for fmt in formats:
         folder = out_dir / fmt
         folder.mkdir(parents=True, exist_ok=True)
-        for seed in paths or seeds():
+        extra = {}
+        if fmt == "pdf":   # one font cut for all the seeds
+            extra["font_file"] = truetype_cjk_font("".join(_doc_chars(d) for _, d in docs),
+                                                   out_dir / ".fonts")
+        for seed, doc in docs:
             target = folder / f"{seed.stem}.{fmt}"
-            RENDERERS[fmt](load(seed), target)
+            RENDERERS[fmt](doc, target, **extra)
             written.setdefault(fmt, []).append(target)
     return written
 

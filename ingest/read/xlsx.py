@@ -79,7 +79,7 @@ def format_number(value: float, fmt: str | None) -> str:
         value = abs(value)
     # drop colours, conditions, padding, fill characters
     body = re.sub(r"\[[^\]]*\]", "", section)
-    body = re.sub(r"_.", "", body)
+    body = re.sub(r"_.?", "", body)
     body = re.sub(r"\*.", "", body)
     literal_prefix, literal_suffix = "", ""
     m = re.search(r"[0#?][0#?,]*(?:\.[0#?]*)?%?(?:E[+-]0+)?", body, re.I)
