@@ -130,6 +130,26 @@ class _Numbering:
     def __init__(self, document):
         self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}
         self.counters: dict[str, list[int]] = {}
+        self.styles: dict[str, tuple[str, int]] = {}   # paragraph style -> (numId, ilvl)
+        try:
+            styles_root = document.styles.element
+            based: dict[str, str] = {}
+            for st in styles_root.findall(qn("w:style")):
+                sid = st.get(qn("w:styleId"))
+                b = st.find(qn("w:basedOn"))
+                if b is not None:
+                    based[sid] = b.get(_W_VAL)
+                ppr = st.find(qn("w:pPr"))
+                numpr = ppr.find(qn("w:numPr")) if ppr is not None else None
+                if numpr is not None and numpr.find(qn("w:numId")) is not None:
+                    ilvl = numpr.find(qn("w:ilvl"))
+                    self.styles[sid] = (numpr.find(qn("w:numId")).get(_W_VAL),
+                                        int(ilvl.get(_W_VAL)) if ilvl is not None else 0)
+            for sid, parent in based.items():
+                if sid not in self.styles and parent in self.styles:
+                    self.styles[sid] = self.styles[parent]
+        except (KeyError, AttributeError, ValueError, TypeError):
+            pass
         try:
             part = document.part.numbering_part
         except (KeyError, NotImplementedError, AttributeError):
@@ -157,13 +177,16 @@ class _Numbering:
     def label(self, p) -> str:
         ppr = p.find(qn("w:pPr"))
         numpr = ppr.find(qn("w:numPr")) if ppr is not None else None
-        if numpr is None:
+        num_id = None
+        ilvl = 0
+        if numpr is not None:
+            num_id_el, ilvl_el = numpr.find(qn("w:numId")), numpr.find(qn("w:ilvl"))
+            num_id = num_id_el.get(_W_VAL) if num_id_el is not None else None
+            ilvl = int(ilvl_el.get(_W_VAL)) if ilvl_el is not None else 0
+        elif ppr is not None and ppr.find(qn("w:pStyle")) is not None:
+            num_id, ilvl = self.styles.get(ppr.find(qn("w:pStyle")).get(_W_VAL), (None, 0))
+        if not num_id or num_id == "0":
             return ""
-        num_id_el, ilvl_el = numpr.find(qn("w:numId")), numpr.find(qn("w:ilvl"))
-        if num_id_el is None:
-            return ""
-        num_id = num_id_el.get(_W_VAL)
-        ilvl = int(ilvl_el.get(_W_VAL)) if ilvl_el is not None else 0
         if (num_id, ilvl) not in self.levels:
             return ""
         counters = self.counters.setdefault(num_id, [0] * 9)

@@ -33,19 +33,27 @@ def _plausible(text: str) -> bool:
     return controls <= max(2, len(text) // 1000)
 
 
+_EXPECTED = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\x20-\x7e\t\r\n"
+                       r"\u00a0-\u00ff\u2460-\u24ff\u25a0-\u25ff\u2e80-\u2fdf\u3400-\u4dbf]")
+
+
 def _utf16_without_bom(data: bytes) -> str | None:
-    # Lots of NULs on one parity is the signature of BOM-less UTF-16 text.
+    # Lots of NULs on one parity is the signature of BOM-less UTF-16 text; Chinese
+    # UTF-16 has NULs only after its ASCII (digits, newlines), so a text whose
+    # decoding is almost all CJK, punctuation and ASCII is accepted as well.
     if len(data) < 4 or len(data) % 2:
         return None
     even, odd = data[0::2].count(0), data[1::2].count(0)
     half = len(data) // 2
-    for codec, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
-        if zeros > half * 0.3:
+    for codec, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros > half * 0.3 or (zeros and zeros > 4 * other):
             try:
                 text = data.decode(codec)
             except UnicodeDecodeError:
                 continue
-            if _plausible(text):
+            if not _plausible(text):
+                continue
+            if zeros > half * 0.3 or len(_EXPECTED.findall(text)) >= 0.95 * len(text):
                 return codec
     return None
 

@@ -73,13 +73,21 @@ class _TreeBuilder(HTMLParser):
     """A forgiving tree: unclosed <p>, <td>, <tr>, <li> are closed by their
     siblings, stray end tags are ignored."""
 
-    _CLOSES = {"p": {"p"}, "li": {"li"}, "dt": {"dt", "dd"}, "dd": {"dt", "dd"},
-               "tr": {"tr", "td", "th"}, "td": {"td", "th"}, "th": {"td", "th"},
-               "tbody": {"tbody", "thead", "tfoot", "tr", "td", "th"},
-               "thead": {"tbody", "thead", "tfoot", "tr", "td", "th"},
-               "tfoot": {"tbody", "thead", "tfoot", "tr", "td", "th"},
-               "option": {"option"}}
-    _SCOPE = {"table", "td", "th", "ul", "ol", "dl", "div", "body", "html", "section", "article"}
+    # tag -> (tags an open one of which it closes, tags that bound the search)
+    _IMPLIED = {
+        "p": ({"p"}, {"div", "td", "th", "table", "li", "ul", "ol", "body", "section", "article",
+                      "blockquote"}),
+        "li": ({"li"}, {"ul", "ol", "table", "body"}),
+        "dt": ({"dt", "dd"}, {"dl", "table", "body"}),
+        "dd": ({"dt", "dd"}, {"dl", "table", "body"}),
+        "tr": ({"tr"}, {"table"}),
+        "td": ({"td", "th"}, {"tr", "table"}),
+        "th": ({"td", "th"}, {"tr", "table"}),
+        "tbody": ({"tbody", "thead", "tfoot"}, {"table"}),
+        "thead": ({"tbody", "thead", "tfoot"}, {"table"}),
+        "tfoot": ({"tbody", "thead", "tfoot"}, {"table"}),
+        "option": ({"option"}, {"select"}),
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -88,15 +96,15 @@ class _TreeBuilder(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         tag = tag.lower()
-        closes = self._CLOSES.get(tag)
-        if closes:
-            # close an open sibling up to the nearest scope boundary
+        implied = self._IMPLIED.get(tag)
+        if implied:
+            closes, bounds = implied
             for i in range(len(self.stack) - 1, 0, -1):
                 t = self.stack[i].tag
                 if t in closes:
                     del self.stack[i:]
                     break
-                if t in self._SCOPE and not (tag in ("tr", "tbody", "thead", "tfoot") and t in ("td", "th")):
+                if t in bounds:
                     break
         if tag in _BLOCK and tag != "p" and self.stack[-1].tag == "p":
             self.stack.pop()   # a block inside <p> ends it
