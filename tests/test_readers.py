@@ -304,7 +304,7 @@ def _cjk_font_file(tmp_path):
     spec.loader.exec_module(rs)
     if rs.cjk_font() is None:
         pytest.skip("no CJK font (Debian fonts-noto-cjk; `make test` installs it)")
-    return rs.truetype_cjk_font("2021年度离退休人员经费支出合计万元其中基本项目第页一级指标产出数量", tmp_path)
+    return rs.truetype_cjk_font("2021年度离退休人员经费支出合计万元其中基本项目第页一二级指标产出数量", tmp_path)
 
 
 def test_pdf_text_tables_and_split_words(tmp_path):
