@@ -41,18 +41,20 @@ _NAME_INLINE = re.compile(
     r"^(?:预算)?(?:部门|单位)(?:[（(]单位[)）])?(?:名称)?\s*[:：]?\s*(?P<name>[\u4e00-\u9fff（）()]{3,40}"
     + _DEPT_SUFFIX + r")\s*$")
 _DEPT = re.compile(r"[\u4e00-\u9fff]{2,30}?" + _DEPT_SUFFIX)
+# a joint name's second name in brackets: 'X委员会（Y办公室）'
+_ALIAS = r"(?:[（(][\u4e00-\u9fff、]{2,30}" + _DEPT_SUFFIX + r"[)）])?"
 _YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?")
 
 
 def _tidy_name(name: str) -> str:
     s = re.sub(r"\s+", "", name)
-    s = re.sub(r"[（(]本级[)）]$", "", s)
+    s = re.sub(r"[（(](?:本级|盖章|公章|章)[)）]$", "", s)
     s = re.sub(r"(部门|单位)$", "", s)
     return s
 
 
 def _is_department(name: str) -> bool:
-    return bool(re.fullmatch(r"[\u4e00-\u9fff（）()]{3,40}" + _DEPT_SUFFIX, name)) and not re.search(
+    return bool(re.fullmatch(r"[\u4e00-\u9fff（）()]{3,40}" + _DEPT_SUFFIX + _ALIAS, name)) and not re.search(
         r"财政局[（(]制[)）]|^财政部门", name)
 
 
@@ -84,8 +86,57 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
     if not found:
         found = _name_from_titles(ls)
     if not found:
+        found = _name_signed(ls)
+    if not found:
+        found = _name_in_text(ls)
+    if not found:
         return None
     return _fullest(found, "\n".join(l.text for l in ls))
+
+
+_SIGNED_DATE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
+
+
+def _name_signed(ls: list[Line]) -> str | None:
+    """A name-last report: the department signs at the end, above or beside the date
+    ('某县人力资源和社会保障局（本级）' / '2024年3月1日'), or names itself as
+    '填报单位：X'."""
+    for ln in ls[:400]:
+        m = re.match(r"^(?:填报|报送|编报|评价)单位(?:名称)?\s*[:：]\s*(?P<name>\S{3,50})", ln.text)
+        if m:
+            name = _tidy_name(m.group("name"))
+            if _is_department(name):
+                return name
+    tail = ls[-8:]
+    for i, ln in enumerate(tail):
+        name = _tidy_name(ln.text)
+        if len(name) <= 50 and _is_department(name):
+            after = tail[i + 1].text.strip() if i + 1 < len(tail) else ""
+            if i == len(tail) - 1 or _SIGNED_DATE.match(re.sub(r"\s+", "", after)):
+                return name
+    return None
+
+
+_PLACED_DEPT = re.compile(r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区|县|区|旗))"
+                          r"[\u4e00-\u9fff]{2,16}?" + _DEPT_SUFFIX)
+
+
+def _name_in_text(ls: list[Line]) -> str | None:
+    """The department named most often in the running text ('某县信访局在…'), when
+    no title or label names it; a finance bureau named in a header or as the issuer
+    of a notice is the publisher, not the department."""
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for i, ln in enumerate(ls):
+        for m in _PLACED_DEPT.finditer(re.sub(r"\s+", "", ln.text)):
+            name = m.group(0)
+            if re.search(r"财政(局|厅|部)$|人民政府$|委员会办公室$", name) or not _is_department(name):
+                continue
+            counts[name] = counts.get(name, 0) + 1
+            first.setdefault(name, i)
+    if not counts:
+        return None
+    return max(counts, key=lambda n: (counts[n], -first[n]))
 
 
 def _name_from_titles(ls: list[Line]) -> str | None:
@@ -98,7 +149,7 @@ def _name_from_titles(ls: list[Line]) -> str | None:
         # The name in the title itself: '2022年度X整体支出绩效自评表', 'X2024年度部门…'
         for cand in (text, re.sub(r"^.*?年度?", "", text)):
             m = re.match(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?(?P<name>[\u4e00-\u9fff（）()]{3,40}?"
-                         + _DEPT_SUFFIX + r")(?:部门|单位)?(?:(?:20|19)\d{2}年度?)?(?:部门)?整体",
+                         + _DEPT_SUFFIX + _ALIAS + r")(?:[（(]本级[)）])?(?:部门|单位)?(?:(?:20|19)\d{2}年度?)?(?:部门)?整体",
                          cand)
             if m and _is_department(_tidy_name(m.group("name"))):
                 return _tidy_name(m.group("name"))
@@ -109,7 +160,8 @@ def _name_from_titles(ls: list[Line]) -> str | None:
             prev = re.sub(r"\s+", "", ls[i - back].text)
             prev = re.sub(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?", "", prev)
             prev = _tidy_name(prev)
-            if len(prev) <= 40 and _is_department(prev):
+            # a finance bureau heading the page is the publisher, not the department
+            if len(prev) <= 40 and _is_department(prev) and not re.search(r"财政(局|厅)$", prev):
                 return prev
     return None
 
