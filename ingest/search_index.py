@@ -20,7 +20,11 @@ term; that is what makes the index a superset of ``LIKE``.
   信访局 -> 信访 访局 局. Every character of the text is therefore the first character
   of some token, so any single character is found by the prefix query ``"局"*``.
 - a run of other letters and digits is one ordinary token (2023, gdp).
-- everything else (spaces, punctuation, ``%``, ``≥``) separates tokens.
+- every other visible character (punctuation and symbols: ``%``, ``≥``, ``，``) is a token
+  of its own, written as U+E001 followed by its code point in hex (``symbol_token``),
+  because unicode61 would otherwise drop it. Symbols keep their place in phrases, so
+  ``≥90%`` is the phrase ``≥ 90 %`` and not any row with a 90 in it.
+- whitespace separates tokens.
 - in addition, every letter/digit token of two or more characters contributes its proper
   suffixes, each marked with U+E000 (a private-use character the text tokens never
   contain) and appended after the column's tokens: 2023 -> ``023\\ue000 23\\ue000
@@ -39,11 +43,12 @@ that keep it a necessary condition of "the text contains the term":
   the term, are prefix tokens (``"年"*``, ``"信访 访局 局 202"*``);
 - a letter/digit token at the start of the term may be the tail of a longer token in the
   text, so the phrase is ORed with "its suffix token AND the rest of the phrase";
-- a term with no tokens (``%``, ``≥``) adds nothing to the FTS query but is still checked.
+- a term of punctuation only (``%``, ``≥``) adds nothing to the FTS query but is still
+  checked; a query of punctuation only matches nothing.
 
 FTS narrows the rows; the literal check (``matches``, or the SQL of ``literal_clauses``)
-then tests the terms themselves against the candidate rows (folded on both sides), so a
-symbol such as ``%`` or ``≥``, or a separator between tokens, can never widen the result.
+then tests the terms themselves against the candidate rows (folded on both sides), so
+whitespace between tokens, or a suffix match, can never widen the result.
 A term that is one unbroken run of Han characters or of ASCII letters/digits needs no
 check: its FTS query is already exact. Search results are therefore exactly the rows whose
 indexed columns contain every term after folding: the rows ``LIKE`` returns, plus only
@@ -111,15 +116,27 @@ def fold(text: str) -> str:
 # Han (with 〇 and 々), kana and hangul syllables: scripts written without spaces.
 _CJK = ("\u3005\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3400-\u4dbf"
         "\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3\U00020000-\U0003134f")
-# A CJK run, or a run of other letters/digits (word characters minus "_" and CJK).
-_TOKEN_RE = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+# A CJK run, a run of other letters/digits (word characters minus "_" and CJK), or any
+# other visible character (punctuation, symbols), which is a token of its own.
+_TOKEN_RE = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)|(\\S)")
+CJK, WORD, SYMBOL = "cjk", "word", "symbol"
+SYMBOL_MARK = "\ue001"
 
 
-def _runs(folded: str) -> Iterator[tuple[bool, str, int, int]]:
-    """(is_cjk, run, start, end) for each token run of already folded text."""
+def symbol_token(ch: str) -> str:
+    """The index token of a punctuation or symbol character: U+E001 + its code in hex.
+
+    unicode61 would drop the character itself; private-use characters and hex digits
+    are token characters to it, so the token survives and keeps its position.
+    """
+    return f"{SYMBOL_MARK}{ord(ch):x}"
+
+
+def _runs(folded: str) -> Iterator[tuple[str, str, int, int]]:
+    """(kind, run, start, end) for each token run of already folded text."""
     for m in _TOKEN_RE.finditer(folded):
-        cjk = m.group(1)
-        yield (cjk is not None, m.group(0), m.start(), m.end())
+        kind = CJK if m.group(1) else WORD if m.group(2) else SYMBOL
+        yield (kind, m.group(0), m.start(), m.end())
 
 
 def _cjk_tokens(run: str) -> list[str]:
@@ -135,11 +152,13 @@ def tokenize(text: str | None) -> list[str]:
     if not text:
         return []
     out: list[str] = []
-    for cjk, run, _, _ in _runs(fold(text)):
-        if cjk:
+    for kind, run, _, _ in _runs(fold(text)):
+        if kind is CJK:
             out.extend(_cjk_tokens(run))
-        else:
+        elif kind is WORD:
             out.append(run)
+        else:
+            out.append(symbol_token(run))
     return out
 
 
@@ -147,16 +166,20 @@ def suffix_tokens(tokens: Iterable[str]) -> list[str]:
     """Marked proper suffixes of the letter/digit tokens, sorted and unique."""
     out = set()
     for tok in tokens:
-        if len(tok) > 1 and not _is_cjk(tok[0]):
+        if len(tok) > 1 and _is_word(tok):
             for i in range(1, len(tok)):
                 out.add(tok[i:] + SUFFIX_MARK)
     return sorted(out)
 
 
 @lru_cache(maxsize=4096)
-def _is_cjk(ch: str) -> bool:
+def _is_word_start(ch: str) -> bool:
     m = _TOKEN_RE.match(ch)
-    return bool(m and m.group(1))
+    return bool(m and m.group(2))
+
+
+def _is_word(tok: str) -> bool:
+    return _is_word_start(tok[0])
 
 
 def index_text(text: str | None) -> str:
@@ -233,11 +256,11 @@ def _phrase(tokens: list[str], prefix: bool) -> str:
 def plan_term(term: str) -> TermPlan:
     folded = fold(term)
     runs = list(_runs(folded))
-    if not runs:
-        return TermPlan(term, folded, None)
+    if not any(kind is not SYMBOL for kind, _, _, _ in runs):
+        return TermPlan(term, folded, None)     # nothing but punctuation: literal check only
     tokens: list[str] = []
-    for n, (cjk, run, start, end) in enumerate(runs):
-        if cjk:
+    for kind, run, start, end in runs:
+        if kind is CJK:
             followed = end < len(folded)          # anything after the run inside the term
             if len(run) == 1:
                 tokens.append(run)
@@ -245,20 +268,21 @@ def plan_term(term: str) -> TermPlan:
                 tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
                 if followed:
                     tokens.append(run[-1])
-        else:
+        elif kind is WORD:
             tokens.append(run)
-    last_cjk, last_run, _, last_end = runs[-1]
+        else:
+            tokens.append(symbol_token(run))
+    last_kind, last_run, _, last_end = runs[-1]
     at_end = last_end == len(folded)
-    prefix = at_end and (not last_cjk or len(last_run) == 1)
-    first_cjk, _, first_start, _ = runs[0]
-    left_open = first_start == 0 and not first_cjk
+    prefix = at_end and (last_kind is WORD or (last_kind is CJK and len(last_run) == 1))
+    first_kind, _, first_start, _ = runs[0]
+    left_open = first_start == 0 and first_kind is WORD
     expr = _phrase(tokens, prefix)
     if left_open and len(tokens) > 1:
         # the first token may be the tail of a longer token in the text
         tail = '"' + tokens[0] + SUFFIX_MARK + '" AND ' + _phrase(tokens[1:], prefix)
         expr = f"({expr} OR ({tail}))"
-    elif left_open and not prefix:
-        # one letter/digit token followed by a symbol ("90%"): whole token or a tail
+    elif left_open and not prefix:      # (not reachable from parse_terms: defensive)
         expr = f'({expr} OR "{tokens[0]}{SUFFIX_MARK}")'
     # (one token open on both sides is a prefix query, which also finds the marked tails)
     return TermPlan(term, folded, expr, exact=_EXACT_RE.fullmatch(folded) is not None)

@@ -17,6 +17,7 @@ from ingest import search_index as si
 ROOT = Path(__file__).resolve().parent.parent
 META = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 MARK = si.SUFFIX_MARK
+PCT, GE, COMMA = si.symbol_token("%"), si.symbol_token("≥"), si.symbol_token("，")
 
 # Queries of every kind: 1 character, 2 characters, words, boundary-crossing spans,
 # mixed Chinese + digits (including a term that starts inside a number), symbols,
@@ -48,21 +49,39 @@ def test_fold_letters_and_digits_only():
 def test_tokenize_cjk_bigrams_plus_last_character():
     assert si.tokenize("信访局") == ["信访", "访局", "局"]
     assert si.tokenize("局") == ["局"]
-    assert si.tokenize("信访，局长") == ["信访", "访", "局长", "长"]
+    assert si.tokenize("信访，局长") == ["信访", "访", COMMA, "局长", "长"]
+    assert si.tokenize("信访 局长") == ["信访", "访", "局长", "长"]        # spaces separate
 
 
 def test_tokenize_digits_and_latin_words():
     assert si.tokenize("信访局2023年度") == ["信访", "访局", "局", "2023", "年度", "度"]
-    assert si.tokenize("GDP增长5.5%") == ["gdp", "增长", "长", "5", "5"]
+    assert si.tokenize("GDP增长5.5") == ["gdp", "增长", "长", "5", si.symbol_token("."), "5"]
     assert si.tokenize("２０２３年") == ["2023", "年"]          # NFKC: full-width digits
-    assert si.tokenize("≥90%，") == ["90"]
-    assert si.tokenize("") == [] and si.tokenize(None) == [] and si.tokenize("，。%") == []
+    assert si.tokenize("") == [] and si.tokenize(None) == [] and si.tokenize(" \n") == []
+
+
+def test_symbols_are_tokens_of_their_own():
+    assert si.tokenize("≥90%，") == [GE, "90", PCT, COMMA]
+    assert si.tokenize("90％") == ["90", si.symbol_token("％")]   # ％ is not %
+    # unicode61 keeps the marked token whole
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE f USING fts5(body, {si.FTS_OPTIONS})")
+    conn.execute("INSERT INTO f (rowid, body) VALUES (1, ?)", [si.index_text("≥90%")])
+    conn.execute("INSERT INTO f (rowid, body) VALUES (2, ?)", [si.index_text("≥90 %")])
+    conn.execute("INSERT INTO f (rowid, body) VALUES (3, ?)", [si.index_text("90%以上")])
+    conn.execute("INSERT INTO f (rowid, body) VALUES (4, ?)", [si.index_text("≤ 90")])
+    hits = lambda q: {r[0] for r in conn.execute(
+        "SELECT rowid FROM f WHERE f MATCH ?", [si.fts_query(q)])}
+    assert hits("≥90%") == {1, 2}          # 2 is then removed by the literal check
+    assert hits("90%") == {1, 2, 3}
+    assert hits("≤") == set()              # punctuation alone: no results
 
 
 def test_index_text_appends_marked_suffixes():
     text = si.index_text("共150万元")
     assert text.split(" ")[:4] == ["共", "150", "万元", "元"]
     assert set(text.split(" ")[4:]) == {"50" + MARK, "0" + MARK}
+    assert si.index_text("≥90%") == f"{GE} 90 {PCT} 0{MARK}"
     assert si.index_text("信访") == "信访 访"
     assert si.index_text(None) == ""
 
@@ -83,8 +102,8 @@ def test_tokenizer_is_deterministic():
     ("年3月", '"年 3 月"*'),
     ('"信访 工作"', '"信访 访 工作"'),                        # quoted: one term
     ("信访 满意度", '"信访" AND "满意 意度"'),                # several terms: AND
-    ("≥90%", '"90"'),                                         # symbols are not tokens
-    ("90%", f'("90" OR "90{MARK}")'),                         # 90 may end a longer number
+    ("≥90%", f'"{GE} 90 {PCT}"'),                             # symbols are tokens
+    ("90%", f'("90 {PCT}" OR ("90{MARK}" AND "{PCT}"))'),      # 90 may end a longer number
     ("2023年", f'("2023 年"* OR ("2023{MARK}" AND "年"*))'),  # may start inside a number
     ("abc", '"abc"*'),
     ("ABC", '"abc"*'),
