@@ -40,14 +40,52 @@ def parse_document(doc: Document) -> ParseResult:
     return result
 
 
+_KIND_MESSAGES = {
+    "budget_or_final_accounts": "不是绩效自评报告：这是部门预算或决算说明，其中没有绩效自评 / "
+                                "not a performance self-evaluation report: a budget or final-accounts statement",
+    "policy": "不是绩效自评报告：这是通知或政策文件 / not a performance self-evaluation report: a notice or policy text",
+}
+
+
 def _parse_document(doc: Document) -> ParseResult:
     ls = prose.lines(doc)
+    kind, start = prose.document_kind(ls)
+    if kind != "self_evaluation":
+        if start is None:
+            return ParseResult(layout="none", status="failed", kind=kind, errors=[_KIND_MESSAGES[kind]])
+        # a 决算说明 (or a notice) that embeds a self-evaluation: that part is the report
+        result = _parse_report(_from_line(doc, ls[start].no), context=(doc, ls))
+        rep = result.reports[0] if result.reports else None
+        if rep is None or not rep.department or not (
+                rep.finance or rep.indicators or rep.self_score is not None or rep.grade):
+            # only a mention or a blank form (a notice's attached template)
+            return ParseResult(layout="none", status="failed", kind=kind, errors=[_KIND_MESSAGES[kind]])
+        return result
     full = "\n".join(l.text for l in ls)
     if not _SELF_EVAL.search(full):
         kind = "budget_or_final_accounts" if _NOT_SELF_EVAL.search(full) else "not_self_evaluation"
         return ParseResult(layout="none", status="failed", kind=kind, errors=[
             "不是绩效自评报告：未找到“绩效自评/整体支出绩效/绩效目标”等内容 / "
             "not a performance self-evaluation report"])
+    return _parse_report(doc)
+
+
+def _from_line(doc: Document, line: int) -> Document:
+    """The document from the block holding source line `line` on."""
+    start = len(doc.blocks)
+    for k, b in enumerate(doc.blocks):
+        lines = [b.line] if not hasattr(b, "rows") else [c.line for r in b.rows for c in r.cells]
+        if any(ln >= line for ln in lines):
+            start = k
+            break
+    return Document(blocks=doc.blocks[start:], file_name=doc.file_name, format=doc.format,
+                    encoding=doc.encoding, source_url=doc.source_url, meta=dict(doc.meta))
+
+
+def _parse_report(doc: Document, context=None) -> ParseResult:
+    """Parse one self-evaluation. `context` (whole document, its lines) names the
+    department and year when the embedded part does not."""
+    ls = prose.lines(doc)
     layout = choose(doc)
     report = Report()
     errors: list[str] = []
@@ -56,6 +94,15 @@ def _parse_document(doc: Document) -> ParseResult:
     except Exception as e:  # a broken section must not lose the rest of the report
         errors.append(f"{layout.NAME} 版式解析出错: {type(e).__name__}: {e}")
     complete_from_prose(doc, ls, report, errors)
+    if context is not None:
+        whole, whole_ls = context
+        if not report.department:
+            report.department = prose.department_name(whole, whole_ls)
+            if report.department and not report.department_kind:
+                report.department_kind = department_kind(report.department)
+        if not report.fiscal_year:
+            report.fiscal_year = prose.fiscal_year(whole_ls)
+        report.region_hint = " ".join(l.text for l in whole_ls[:60])
     status = "parsed"
     if not report.department or not report.fiscal_year:
         missing = [n for n, v in (("部门名称 department", report.department),

@@ -206,6 +206,41 @@ def fiscal_year(ls: list[Line]) -> int | None:
     return None
 
 
+# ---------------------------------------------------------------- kind of document
+
+_SELF_EVAL_TITLE = re.compile(
+    r"(?:整体支出|部门|单位|项目支出|项目)?绩效(?:自评|自我评价|评价)(?:报告|表|情况|结果)|自评(?:报告|表)")
+_ACCOUNTS_TITLE = re.compile(r"决算(?:说明|公开|报告|情况)|部门决算|预算(?:说明|公开|编制说明|情况)|部门预算")
+_POLICY_TITLE = re.compile(r"(?:通知|意见|办法|规定|方案|细则|批复|指引|指南|规划|决定)$")
+
+
+def document_kind(ls: list[Line]) -> tuple[str, int | None]:
+    """What the document is, from its title: ('self_evaluation', None) for a
+    self-evaluation (or a document whose title says nothing either way);
+    ('budget_or_final_accounts' | 'policy', i) for a 决算/预算说明 or a notice or
+    policy text that embeds a self-evaluation whose title is line i; and
+    (kind, None) when it embeds none."""
+    heads = [re.sub(r"\s+", "", l.text) for l in ls[:3]]   # a title takes up to three lines
+    kind = None
+    for h in heads:
+        if len(h) <= 60 and _ACCOUNTS_TITLE.search(h):
+            kind = "budget_or_final_accounts"
+        elif len(h) <= 80 and _SELF_EVAL_TITLE.search(h) and not _POLICY_TITLE.search(h):
+            return "self_evaluation", None
+        elif len(h) <= 80 and _POLICY_TITLE.search(h) and not re.search(r"[。；]", h):
+            kind = "policy"
+        if kind:
+            break
+    if kind is None:
+        return "self_evaluation", None
+    for i in range(1, len(ls)):
+        t = re.sub(r"\s+", "", ls[i].text)
+        if (len(t) <= 60 and not re.search(r"[。；]", t) and _SELF_EVAL_TITLE.search(t)
+                and not re.match(r"^(?:关于|根据|按照|依据|《)", t) and not _POLICY_TITLE.search(t)):
+            return kind, i
+    return kind, None
+
+
 # ---------------------------------------------------------------- figures in prose
 
 _FIGURE_LABELS = [
