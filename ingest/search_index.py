@@ -451,6 +451,14 @@ def _fill_fts(conn: sqlite3.Connection, name: str, columns: Iterable[str],
     return count
 
 
+def needs_rebuild(conn) -> bool:
+    """True when a search table is missing (a database made before search existed, or by
+    another version): the ingest should then call ``rebuild`` even if no file changed."""
+    conn = _raw_conn(conn)
+    names = [SITE_TABLE] + [s.fts for s in SEARCHABLE.values()]
+    return not all(_table_exists(conn, n) for n in names)
+
+
 def rebuild(conn) -> dict[str, int]:
     """(Re)create every search table from the current content. Never commits.
 

@@ -165,6 +165,22 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
 
 
 _SPACE = re.compile(r"\s+")
+_MARKDOWN = re.compile(r"\*\*|__|^#{1,6} +|(?<=\n)#{1,6} +")
+
+
+def _display_text(text: str, title: str | None, terms: list[str]) -> str:
+    """The text to show: without a leading copy of the title and without Markdown
+    emphasis/heading markers, as long as a term is still found in what is left."""
+    text = text or ""
+    candidates = []
+    if title and text.startswith(title + "\n"):
+        candidates.append(text[len(title) + 1:])
+    candidates.append(text)
+    for t in candidates:
+        plain = _MARKDOWN.sub("", t)
+        if _spans(plain, terms):
+            return plain
+    return text
 
 
 def snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> Markup:
@@ -248,7 +264,8 @@ async def run_search(db, q: str, page: int = 1) -> dict:
         by_report.setdefault(r["report_id"], []).append({
             "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
             "title": _hit_title(r["kind"], r["title"]), "ref_table": r["ref_table"],
-            "ref_id": r["ref_id"], "snippet": snippet(r["text"], terms)})
+            "ref_id": r["ref_id"],
+            "snippet": snippet(_display_text(r["text"], r["title"], terms), terms)})
     for c in shown:
         result["groups"].append({
             "report_id": c["report_id"], "department": c["department"],

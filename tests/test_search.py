@@ -262,6 +262,12 @@ def test_sampled_queries_find_their_own_rows(corpus_conn):
         assert _search_ids(corpus_conn, "search_index", si.SITE_FTS, ["text"], q), q
 
 
+def test_needs_rebuild(corpus_conn):
+    assert not si.needs_rebuild(corpus_conn)
+    conn = sqlite3.connect(":memory:")
+    assert si.needs_rebuild(conn)
+
+
 def test_rebuild_is_deterministic_and_transactional(scratch_db):
     conn = sqlite3.connect(scratch_db, isolation_level=None)
 
