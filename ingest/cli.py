@@ -22,7 +22,10 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="exit non-zero when any file failed or was partial")
 @click.option("--progress/--no-progress", default=None,
               help="progress bar on stderr (default: only when stderr is a terminal)")
-def ingest(paths: tuple[Path, ...], db_path: Path, strict: bool, progress: bool | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="processes that parse in parallel (default: the number of CPUs)")
+def ingest(paths: tuple[Path, ...], db_path: Path, strict: bool, progress: bool | None,
+           workers: int | None) -> None:
     """Ingest report files and folders (searched recursively) into DB."""
     from .pipeline import ingest_paths
 
@@ -30,7 +33,8 @@ def ingest(paths: tuple[Path, ...], db_path: Path, strict: bool, progress: bool 
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        summary = ingest_paths(list(paths), db_path, strict=strict, progress=progress)
+        summary = ingest_paths(list(paths), db_path, strict=strict, progress=progress,
+                               workers=workers)
     except SchemaMismatch as e:
         raise click.ClickException(str(e))
     for name, status, error in summary.problems:
@@ -38,6 +42,28 @@ def ingest(paths: tuple[Path, ...], db_path: Path, strict: bool, progress: bool 
     click.echo(summary.line(), err=True)
     if strict and (summary.failed or summary.partial):
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--reports", "n", required=True, type=click.IntRange(min=1),
+              help="how many documents to write")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder to write them to (created)")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="the same seed and count give the same bytes")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="processes that write in parallel (default: the number of CPUs)")
+def synth(n: int, out: Path, seed: int, workers: int | None) -> None:
+    """Write a synthetic corpus of N reports in every layout the ingest knows."""
+    import time
+
+    from .synth import write_corpus
+
+    started = time.monotonic()
+    manifest = write_corpus(out, n, seed=seed, workers=workers)
+    seconds = time.monotonic() - started
+    click.echo(f"{n} documents in {out} ({seconds:.1f}s, {n / seconds:.0f}/s); manifest {manifest}",
+               err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

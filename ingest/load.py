@@ -6,10 +6,17 @@ One transaction per document, keyed by the SHA-256 of the file's bytes:
   rows atomically;
 - a document that failed still gets its `documents` row with status `failed` and a
   clear message, and never half a report.
+
+Throughput: rows go in through prepared INSERT statements (plain `executemany`, no
+per-row introspection); region and department ids are cached per connection (the
+cache of a transaction that rolls back is dropped with it); `bulk_mode` runs a long
+load in WAL mode with synchronous=NORMAL (each document still commits atomically)
+and leaves the file in the ordinary rollback-journal mode afterwards.
 """
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -41,12 +48,42 @@ def open_db(path) -> sqlite_utils.Database:
     return db
 
 
+@contextmanager
+def bulk_mode(db: sqlite_utils.Database, cache_mb: int = 128):
+    """Settings for loading many documents: WAL with synchronous=NORMAL (a commit does
+    not wait for the disk; every document is still one atomic transaction), a larger
+    page cache and temporary tables in memory. On the way out the WAL is checkpointed
+    and the file goes back to the rollback journal, so the published database is an
+    ordinary single file (Datasette opens it with -i / immutable)."""
+    conn = db.conn
+    old_sync = conn.execute("PRAGMA synchronous").fetchone()[0]
+    old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA cache_size = {-1024 * cache_mb}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield db
+    finally:
+        if not conn.in_transaction:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute(f"PRAGMA synchronous = {old_sync}")
+        conn.execute(f"PRAGMA cache_size = {old_cache}")
+
+
 def known(db: sqlite_utils.Database, sha256: str, parser_version: str) -> bool:
     """True when these exact bytes were already loaded by this parser version."""
     row = db.execute(
         "SELECT 1 FROM documents WHERE sha256 = ? AND parser_version = ?",
         [sha256, parser_version]).fetchone()
     return row is not None
+
+
+def known_hashes(db: sqlite_utils.Database, parser_version: str) -> set[str]:
+    """Every sha256 already loaded by this parser version (one query for a whole run)."""
+    return {r[0] for r in db.execute(
+        "SELECT sha256 FROM documents WHERE parser_version = ?", [parser_version])}
 
 
 def _delete_document(db: sqlite_utils.Database, doc_id: int) -> None:
@@ -72,108 +109,172 @@ def _tables_referencing(db: sqlite_utils.Database, parent: str) -> list[tuple[st
     return out
 
 
+# ---------------------------------------------------------------- prepared inserts
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
+
+
+_DOCUMENT_COLS = ("sha256", "file_name", "source_url", "format", "encoding", "layout",
+                  "parser_version", "status", "error", "ingested_at", "text", "kind",
+                  "publisher", "published_date", "size_bytes")
+_SQL = {
+    "documents": _insert_sql("documents", _DOCUMENT_COLS),
+    "documents_id": _insert_sql("documents", _DOCUMENT_COLS + ("id",)),
+    "regions": _insert_sql("regions", ("code", "name", "province", "prefecture", "county",
+                                       "level", "longitude", "latitude")),
+    "departments": _insert_sql("departments", ("name", "region_id", "kind")),
+    "reports": _insert_sql("reports", (
+        "document_id", "department_id", "fiscal_year", "title", "report_date",
+        "staff_authorized", "staff_actual", "self_score", "grade", "grade_level",
+        "contact_name", "contact_phone", "self_score_text", "ordinal")),
+    "finance_items": _insert_sql("finance_items", (
+        "report_id", "unit", "statement", "item", "label", "amount", "amount_text", "source_line")),
+    "indicators": _insert_sql("indicators", (
+        "report_id", "project_id", "ordinal", "level1", "level2", "level1_raw", "level2_raw",
+        "name", "operator", "target_text", "target_value", "target_unit", "actual_text",
+        "actual_value", "actual_unit", "weight", "score", "deviation", "name_raw",
+        "weight_text", "score_text", "source_line")),
+    "projects": _insert_sql("projects", (
+        "report_id", "ordinal", "name", "department", "implementer", "budget_initial",
+        "budget_adjusted", "budget_executed", "execution_rate", "budget_weight",
+        "budget_score", "total_score", "grade", "goal_expected", "goal_actual",
+        "execution_rate_text", "source_line")),
+    "rubric_items": _insert_sql("rubric_items", (
+        "report_id", "ordinal", "level1", "level2", "name", "criterion", "weight", "score",
+        "note", "source_line")),
+    "goals": _insert_sql("goals", ("report_id", "ordinal", "expected", "actual", "source_line")),
+    "findings": _insert_sql("findings", ("report_id", "kind", "ordinal", "text", "source_line")),
+    "people": _insert_sql("people", (
+        "report_id", "role", "name", "title", "unit", "phone", "source_line")),
+    "sections": _insert_sql("sections", ("report_id", "ordinal", "heading", "body", "source_line")),
+    "petition_stats": _insert_sql("petition_stats", (
+        "report_id", "metric", "unit", "value", "change_pct", "text", "source_line")),
+    "quality_flags": _insert_sql("quality_flags", ("report_id", "code", "severity", "message")),
+}
+
+
+class _IdCache:
+    """Region and department ids already in the database, per connection. Ids created
+    inside the current transaction are staged and only kept when it commits."""
+
+    def __init__(self):
+        self.committed: dict[tuple, int] = {}
+        self.staged: dict[tuple, int] = {}
+
+    def get(self, key: tuple) -> int | None:
+        hit = self.staged.get(key)
+        return hit if hit is not None else self.committed.get(key)
+
+    def commit(self) -> None:
+        self.committed.update(self.staged)
+        self.staged.clear()
+
+    def rollback(self) -> None:
+        self.staged.clear()
+
+
+def _ids(db) -> _IdCache:
+    cache = getattr(db, "_jixiao_ids", None)
+    if cache is None:
+        cache = _IdCache()
+        db._jixiao_ids = cache
+    return cache
+
+
 def _region_id(db: sqlite_utils.Database, region: Region | None) -> int | None:
     if region is None:
         return None
+    conn, cache = db.conn, _ids(db)
     ids = []
     for r in region.chain():
-        key = [r.name, r.province, r.prefecture, r.county]
-        row = db.execute(
+        key = ("region", r.name, r.province, r.prefecture, r.county)
+        hit = cache.get(key)
+        if hit is not None:
+            ids.append(hit)
+            continue
+        row = conn.execute(
             "SELECT id FROM regions WHERE name = ? AND province IS ? AND prefecture IS ? AND county IS ?",
-            key).fetchone()
+            key[1:]).fetchone()
         if row:
+            cache.committed[key] = row[0]
             ids.append(row[0])
             continue
-        db["regions"].insert({
-            "code": r.code, "name": r.name, "province": r.province,
-            "prefecture": r.prefecture, "county": r.county, "level": r.level,
-            "longitude": r.longitude, "latitude": r.latitude})
-        ids.append(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+        rid = conn.execute(_SQL["regions"], (
+            r.code, r.name, r.province, r.prefecture, r.county, r.level,
+            r.longitude, r.latitude)).lastrowid
+        cache.staged[key] = rid
+        ids.append(rid)
     return ids[-1] if ids else None
 
 
 def _department_id(db, name: str | None, region_id: int | None, kind: str | None) -> int | None:
     if not name:
         return None
-    row = db.execute("SELECT id FROM departments WHERE name = ? AND region_id IS ?",
-                     [name, region_id]).fetchone()
+    conn, cache = db.conn, _ids(db)
+    key = ("department", name, region_id)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    row = conn.execute("SELECT id FROM departments WHERE name = ? AND region_id IS ?",
+                       [name, region_id]).fetchone()
     if row:
+        cache.committed[key] = row[0]
         return row[0]
-    db["departments"].insert({"name": name, "region_id": region_id, "kind": kind})
-    return db.execute("SELECT last_insert_rowid()").fetchone()[0]
+    did = conn.execute(_SQL["departments"], (name, region_id, kind)).lastrowid
+    cache.staged[key] = did
+    return did
 
 
 def _insert_report(db, doc_id: int, ordinal: int, rep: Report, region: Region | None) -> int:
+    conn = db.conn
     region_id = _region_id(db, region)
     dept_id = _department_id(db, rep.department, region_id, rep.department_kind)
-    db["reports"].insert({
-        "document_id": doc_id, "department_id": dept_id, "fiscal_year": rep.fiscal_year,
-        "title": rep.title, "report_date": rep.report_date,
-        "staff_authorized": rep.staff_authorized, "staff_actual": rep.staff_actual,
-        "self_score": rep.self_score, "grade": rep.grade, "grade_level": rep.grade_level,
-        "contact_name": rep.contact_name, "contact_phone": rep.contact_phone,
-        "self_score_text": rep.self_score_text, "ordinal": ordinal})
-    rid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
+    rid = conn.execute(_SQL["reports"], (
+        doc_id, dept_id, rep.fiscal_year, rep.title, rep.report_date,
+        rep.staff_authorized, rep.staff_actual, rep.self_score, rep.grade, rep.grade_level,
+        rep.contact_name, rep.contact_phone, rep.self_score_text, ordinal)).lastrowid
 
-    db["finance_items"].insert_all(({
-        "report_id": rid, "unit": f.unit, "statement": f.statement, "item": f.item,
-        "label": f.label, "amount": f.amount, "amount_text": f.amount_text,
-        "source_line": f.line} for f in rep.finance))
+    conn.executemany(_SQL["finance_items"], [(
+        rid, f.unit, f.statement, f.item, f.label, f.amount, f.amount_text, f.line)
+        for f in rep.finance])
 
     def indicator_rows(inds, project_id):
-        for i, ind in enumerate(inds, 1):
-            yield {
-                "report_id": rid, "project_id": project_id, "ordinal": i,
-                "level1": ind.level1, "level2": ind.level2,
-                "level1_raw": ind.level1_raw, "level2_raw": ind.level2_raw,
-                "name": ind.name, "operator": ind.operator,
-                "target_text": ind.target_text, "target_value": ind.target_value,
-                "target_unit": ind.target_unit, "actual_text": ind.actual_text,
-                "actual_value": ind.actual_value, "actual_unit": ind.actual_unit,
-                "weight": ind.weight, "score": ind.score, "deviation": ind.deviation,
-                "name_raw": ind.name_raw, "weight_text": ind.weight_text,
-                "score_text": ind.score_text, "source_line": ind.line}
+        return [(rid, project_id, i, ind.level1, ind.level2, ind.level1_raw, ind.level2_raw,
+                 ind.name, ind.operator, ind.target_text, ind.target_value, ind.target_unit,
+                 ind.actual_text, ind.actual_value, ind.actual_unit, ind.weight, ind.score,
+                 ind.deviation, ind.name_raw, ind.weight_text, ind.score_text, ind.line)
+                for i, ind in enumerate(inds, 1)]
 
-    db["indicators"].insert_all(indicator_rows(rep.indicators, None))
+    conn.executemany(_SQL["indicators"], indicator_rows(rep.indicators, None))
     for n, p in enumerate(rep.projects, 1):
-        db["projects"].insert({
-            "report_id": rid, "ordinal": n, "name": p.name, "department": p.department,
-            "implementer": p.implementer, "budget_initial": p.budget_initial,
-            "budget_adjusted": p.budget_adjusted, "budget_executed": p.budget_executed,
-            "execution_rate": p.execution_rate, "budget_weight": p.budget_weight,
-            "budget_score": p.budget_score, "total_score": p.total_score, "grade": p.grade,
-            "goal_expected": p.goal_expected, "goal_actual": p.goal_actual,
-            "execution_rate_text": p.execution_rate_text, "source_line": p.line})
-        pid = db.execute("SELECT last_insert_rowid()").fetchone()[0]
-        db["indicators"].insert_all(indicator_rows(p.indicators, pid))
+        pid = conn.execute(_SQL["projects"], (
+            rid, n, p.name, p.department, p.implementer, p.budget_initial,
+            p.budget_adjusted, p.budget_executed, p.execution_rate, p.budget_weight,
+            p.budget_score, p.total_score, p.grade, p.goal_expected, p.goal_actual,
+            p.execution_rate_text, p.line)).lastrowid
+        conn.executemany(_SQL["indicators"], indicator_rows(p.indicators, pid))
 
-    db["rubric_items"].insert_all(({
-        "report_id": rid, "ordinal": i, "level1": r.level1, "level2": r.level2,
-        "name": r.name, "criterion": r.criterion, "weight": r.weight, "score": r.score,
-        "note": r.note, "source_line": r.line} for i, r in enumerate(rep.rubric, 1)))
-    db["goals"].insert_all(({
-        "report_id": rid, "ordinal": i, "expected": g.expected, "actual": g.actual,
-        "source_line": g.line} for i, g in enumerate(rep.goals, 1)))
+    conn.executemany(_SQL["rubric_items"], [(
+        rid, i, r.level1, r.level2, r.name, r.criterion, r.weight, r.score, r.note, r.line)
+        for i, r in enumerate(rep.rubric, 1)])
+    conn.executemany(_SQL["goals"], [(rid, i, g.expected, g.actual, g.line)
+                                     for i, g in enumerate(rep.goals, 1)])
     counters: dict[str, int] = {}
     rows = []
     for f in rep.findings:
         counters[f.kind] = counters.get(f.kind, 0) + 1
-        rows.append({"report_id": rid, "kind": f.kind, "ordinal": counters[f.kind],
-                     "text": f.text, "source_line": f.line})
-    db["findings"].insert_all(rows)
-    db["people"].insert_all(({
-        "report_id": rid, "role": p.role, "name": p.name, "title": p.title,
-        "unit": p.unit, "phone": p.phone, "source_line": p.line} for p in rep.people))
-    db["sections"].insert_all(({
-        "report_id": rid, "ordinal": i, "heading": s.heading, "body": s.body,
-        "source_line": s.line} for i, s in enumerate(rep.sections, 1)))
-    db["petition_stats"].insert_all(({
-        "report_id": rid, "metric": s.metric, "unit": s.unit, "value": s.value,
-        "change_pct": s.change_pct, "text": s.text, "source_line": s.line}
-        for s in rep.petition_stats))
-    db["quality_flags"].insert_all(({
-        "report_id": rid, "code": f.code, "severity": f.severity, "message": f.message}
-        for f in rep.flags))
+        rows.append((rid, f.kind, counters[f.kind], f.text, f.line))
+    conn.executemany(_SQL["findings"], rows)
+    conn.executemany(_SQL["people"], [(rid, p.role, p.name, p.title, p.unit, p.phone, p.line)
+                                      for p in rep.people])
+    conn.executemany(_SQL["sections"], [(rid, i, s.heading, s.body, s.line)
+                                        for i, s in enumerate(rep.sections, 1)])
+    conn.executemany(_SQL["petition_stats"], [(
+        rid, s.metric, s.unit, s.value, s.change_pct, s.text, s.line) for s in rep.petition_stats])
+    conn.executemany(_SQL["quality_flags"], [(rid, f.code, f.severity, f.message)
+                                             for f in rep.flags])
     return rid
 
 
@@ -186,33 +287,34 @@ def load_document(db: sqlite_utils.Database, rec: DocumentRecord, result: ParseR
     """
     now = now or datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     conn = db.conn
+    cache = _ids(db)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        same = db.execute("SELECT id FROM documents WHERE sha256 = ?", [rec.sha256]).fetchone()
-        old = db.execute("SELECT id FROM documents WHERE file_name = ?", [rec.file_name]).fetchall()
+        same = conn.execute("SELECT id FROM documents WHERE sha256 = ?", [rec.sha256]).fetchone()
+        old = conn.execute("SELECT id FROM documents WHERE file_name = ?", [rec.file_name]).fetchall()
         keep_id = same[0] if same else None
         for (old_id,) in old:
             if old_id != keep_id:
                 _delete_document(db, old_id)
         if keep_id is not None:
             _delete_document(db, keep_id)
-        doc = {
-            "sha256": rec.sha256, "file_name": rec.file_name, "source_url": rec.source_url,
-            "format": rec.format, "encoding": rec.encoding, "layout": result.layout,
-            "parser_version": parser_version, "status": result.status,
-            "error": "; ".join(result.errors) or None, "ingested_at": now,
-            "text": rec.text, "kind": result.kind, "publisher": rec.publisher,
-            "published_date": rec.published_date, "size_bytes": rec.size_bytes}
-        if keep_id is not None:
-            doc["id"] = keep_id   # a re-parse of the same bytes keeps its id
-        db["documents"].insert(doc)
-        doc_id = keep_id or db.execute("SELECT last_insert_rowid()").fetchone()[0]
+        values = (rec.sha256, rec.file_name, rec.source_url, rec.format, rec.encoding,
+                  result.layout, parser_version, result.status,
+                  "; ".join(result.errors) or None, now, rec.text, result.kind, rec.publisher,
+                  rec.published_date, rec.size_bytes)
+        if keep_id is not None:   # a re-parse of the same bytes keeps its id
+            conn.execute(_SQL["documents_id"], values + (keep_id,))
+            doc_id = keep_id
+        else:
+            doc_id = conn.execute(_SQL["documents"], values).lastrowid
         for n, (rep, region) in enumerate(zip(result.reports, regions), 1):
             _insert_report(db, doc_id, n, rep, region)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
+        cache.rollback()
         raise
+    cache.commit()
     return doc_id
 
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -116,35 +117,106 @@ def region_for(report: Report) -> Region | None:
 
 
 def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None = None,
-                 out=sys.stderr) -> Summary:
+                 out=sys.stderr, workers: int | None = None) -> Summary:
+    """Ingest files and folders into the database at `db_path`.
+
+    Parsing is pure (`parse_bytes`), so it runs in a pool of `workers` processes (default:
+    the number of CPUs; 1 parses in this process). This process is the one writer: it
+    loads the results in file order, one transaction per document, so ids and content
+    do not depend on the number of workers. At most a few batches are in flight, so
+    memory stays flat however many files there are.
+    """
     files = collect([Path(p) for p in paths])
     db = load.open_db(db_path)
     summary = Summary()
     started = time.monotonic()
     bar = _progress(len(files), progress, out)
+    seen = load.known_hashes(db, PARSER_VERSION)   # loaded before, or earlier in this run
     try:
-        for path, name in files:
-            data = path.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-            if load.known(db, sha, PARSER_VERSION):
-                summary.unchanged += 1
-            else:
-                rec, result, regions = parse_bytes(data, name)
-                load.load_document(db, rec, result, regions, PARSER_VERSION)
-                setattr(summary, result.status, getattr(summary, result.status) + 1)
-                summary.reports += len(result.reports)
-                if result.status != "parsed":
-                    summary.problems.append((name, result.status, "; ".join(result.errors)))
-            if bar is not None:
-                bar.update(1)
-        changed = summary.total - summary.unchanged
-        if changed:
-            _after_load(db)
+        with load.bulk_mode(db):
+            for name, sha, parsed in _parsed(files, seen, workers):
+                if parsed is None or sha in seen:
+                    summary.unchanged += 1
+                else:
+                    rec, result, regions = parsed
+                    load.load_document(db, rec, result, regions, PARSER_VERSION)
+                    seen.add(sha)
+                    setattr(summary, result.status, getattr(summary, result.status) + 1)
+                    summary.reports += len(result.reports)
+                    if result.status != "parsed":
+                        summary.problems.append((name, result.status, "; ".join(result.errors)))
+                if bar is not None:
+                    bar.update(1)
+            changed = summary.total - summary.unchanged
+            if changed:
+                _after_load(db)
     finally:
         if bar is not None:
             bar.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+# ---------------------------------------------------------------- parallel parsing
+
+BATCH = 8               # files per task sent to a worker
+IN_FLIGHT = 4           # tasks in flight per worker
+
+_KNOWN: frozenset[str] | set[str] = frozenset()
+
+
+def _init_worker(known) -> None:
+    global _KNOWN
+    _KNOWN = known
+
+
+def _parse_file(path: Path, name: str, known) -> tuple[str, str, tuple | None]:
+    """(stored name, sha256, parse_bytes result or None when the bytes are known)."""
+    data = Path(path).read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    if sha in known:
+        return name, sha, None
+    return name, sha, parse_bytes(data, name)
+
+
+def _parse_batch(batch: list[tuple[str, str]]) -> list[tuple[str, str, tuple | None]]:
+    return [_parse_file(Path(p), name, _KNOWN) for p, name in batch]
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def _parsed(files: list[tuple[Path, str]], known: set[str], workers: int | None):
+    """(name, sha, parsed) for every file, in file order."""
+    workers = default_workers() if workers is None else max(1, int(workers))
+    if workers == 1 or len(files) <= 1:
+        frozen = frozenset(known)
+        for path, name in files:
+            yield _parse_file(path, name, frozen)
+        return
+    import multiprocessing as mp
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .normalise.regions import gazetteer
+    gazetteer()         # loaded once here, inherited by forked workers
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods else None)
+    batches = ([(str(p), n) for p, n in files[i:i + BATCH]] for i in range(0, len(files), BATCH))
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(frozenset(known),)) as pool:
+        pending: deque = deque()
+        try:
+            for batch in batches:
+                pending.append(pool.submit(_parse_batch, batch))
+                if len(pending) >= workers * IN_FLIGHT:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
 
 
 def _after_load(db) -> None:

@@ -205,6 +205,7 @@ CREATE INDEX IF NOT EXISTS idx_petition_report ON petition_stats(report_id);
 CREATE INDEX IF NOT EXISTS idx_flags_report ON quality_flags(report_id);
 CREATE INDEX IF NOT EXISTS idx_flags_code ON quality_flags(code);
 CREATE INDEX IF NOT EXISTS idx_documents_status ON documents(status);
+CREATE INDEX IF NOT EXISTS idx_documents_file_name ON documents(file_name);
 """
 
 VIEWS = """
