@@ -17,6 +17,7 @@ import re
 
 from ..document import Cell, Document, Paragraph, Row, Table
 from .chars import clean_artefacts
+from .textvariants import canonical_lines, flat_tables
 
 _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|</?(?:b|strong|i|em|u|span)>", re.I)
 _LIST_ITEM = re.compile(
@@ -126,8 +127,11 @@ def _continues(table: _CellTable, raw: list[str], kinds: list[str], i: int, blan
 
 
 def parse_text(text: str) -> list:
-    """Text -> blocks (Paragraph | Table)."""
-    raw = [_clean(ln) for ln in text.split("\n")]
+    """Text -> blocks (Paragraph | Table). Pipe rows, ' |' cell lines and tables
+    flattened onto one line are read too (see textvariants)."""
+    canon = canonical_lines([_clean(ln) for ln in text.split("\n")])
+    nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
+    raw = [ln for ln in canon if ln is not None]
     kinds = [_kind(ln) for ln in raw]
 
     blocks: list = []
@@ -146,7 +150,7 @@ def parse_text(text: str) -> list:
 
     run_mode = None   # how the current run of text lines inside a table is read
     for i, (line, kind) in enumerate(zip(raw, kinds)):
-        n = i + 1
+        n = nos[i]
         if kind != "text" or blanks:
             run_mode = None
         if kind == "blank":
@@ -182,7 +186,7 @@ def parse_text(text: str) -> list:
                 blocks.append(Paragraph(text_, n))
         blanks = 0
     close()
-    return blocks
+    return flat_tables(blocks)
 
 
 def read_text(text: str, file_name: str = "", encoding: str | None = None) -> Document:
