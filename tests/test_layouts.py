@@ -403,3 +403,18 @@ def test_layout_choice_goes_by_content():
     assert choose(read_text(SCORED)) is zhuzhou_form
     assert choose(read_text(WORKBOOK)) is workbook
     assert choose(read_text(NARRATIVE)) is narrative
+
+
+def test_department_name_takes_the_fuller_form_only_when_printed_alone():
+    from ingest.layouts import prose
+    base = "长安区测试局部门\n2024年度整体支出绩效自评报告\n一、概况\n"
+    alone = read_text(base + "\t单位名称\n\t单位性质\n\n\t石家庄市长安区测试局\n\t行政\n")
+    inline = read_text(base + "协助石家庄市长安区测试局开展工作。\n")
+    assert prose.department_name(alone, prose.lines(alone)) == "石家庄市长安区测试局"
+    assert prose.department_name(inline, prose.lines(inline)) == "长安区测试局"
+
+
+def test_a_column_headed_单位_is_not_a_department_label():
+    from ingest.layouts import prose
+    doc = read_text("\t姓  名\n\t单  位\n\t某某县审计局\n\n2023年度某某县测试局整体支出绩效自评表\n")
+    assert prose.department_name(doc, prose.lines(doc)) == "某某县测试局"

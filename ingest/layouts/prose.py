@@ -36,7 +36,7 @@ def lines(doc: Document) -> list[Line]:
 # ---------------------------------------------------------------- department & year
 
 _NAME_LABEL = re.compile(
-    r"^(?:预算)?(?:部门|单位)(?:[（(]单位[)）])?(?:名称)?\s*[:：]?\s*$")
+    r"^(?:预算)?(?:部门|单位)(?:[（(]单位[)）])?(?:名称\s*[:：]?|\s*[:：])\s*$")
 _NAME_INLINE = re.compile(
     r"^(?:预算)?(?:部门|单位)(?:[（(]单位[)）])?(?:名称)?\s*[:：]?\s*(?P<name>[\u4e00-\u9fff（）()]{3,40}"
     + _DEPT_SUFFIX + r")\s*$")
@@ -91,7 +91,7 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
         found = _name_in_text(ls)
     if not found:
         return None
-    return _fullest(found, "\n".join(l.text for l in ls))
+    return _fullest(found, "\n".join(re.sub(r"\s+", "", l.text) for l in ls))
 
 
 _SIGNED_DATE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
@@ -170,7 +170,8 @@ def _fullest(name: str, text: str) -> str:
     """'长安区信访局' -> '石家庄市长安区信访局' when the longer form is printed and
     its head is a place that contains the shorter one's place."""
     best = name
-    for m in re.finditer(r"([\u4e00-\u9fff]{2,12}?(?:省|市|州|盟|地区|区|县))" + re.escape(name), text):
+    # only a fuller form printed on a line (or in a cell) of its own: a name as published
+    for m in re.finditer(r"(?m)^([\u4e00-\u9fff]{2,12}?(?:省|市|州|盟|地区|区|县))" + re.escape(name) + "$", text):
         cand = m.group(1) + name
         # keep only the place-name tail of the prefix (e.g. '承担石家庄市' -> '石家庄市')
         for k in range(len(m.group(1))):
@@ -245,8 +246,8 @@ def document_kind(ls: list[Line]) -> tuple[str, int | None]:
 
 _FIGURE_LABELS = [
     ("income", "general_budget", r"(?:一般公共预算)?财政拨款收入|一般公共预算财政拨款收入"),
-    ("income", "total", r"收入合计|总收入"),
-    ("expenditure", "total", r"支出合计|整体支出|总支出|(?<=[、，,])支出"),
+    ("income", "total", r"收入合计|收入总计|总收入"),
+    ("expenditure", "total", r"支出合计|支出总计|整体支出|总支出|(?<=[、，,])支出"),
     ("expenditure", "basic", r"基本支出"),
     ("expenditure", "personnel", r"人员经费|人员支出"),
     ("expenditure", "public", r"日常公用经费|公用经费|公用支出"),
@@ -274,7 +275,8 @@ def narrative_figures(ls: list[Line]) -> dict:
                 continue   # the cost of one named project, not the department's 项目支出
             if re.search(r"预算|上年|同比", clause):
                 continue   # a budget or last year's figure, not this year's outturn
-            if re.search(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$", before) and "项目" not in label:
+            if (re.search(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$", before) and "项目" not in label
+                    and not label.startswith("三公")):   # ‘“三公”经费’ opens with a quote
                 continue
             for st, item, pattern in _FIGURE_LABELS:
                 if re.fullmatch(pattern.replace("(?<=[、，,])", ""), label):
@@ -315,7 +317,7 @@ def score_and_grade(ls: list[Line]) -> tuple[float | None, str | None, str | Non
             if m and "满分" not in t[max(0, m.start() - 3):m.start()]:
                 score, text = float(m.group(1)), m.group(0)
         if grade is None:
-            m = re.search(r"(?:等级|等次|评价结果|自评结果|评定)(?:为|是|：|:)[“\"]?(优秀|良好|合格|不合格|一般|较差|优|良|中|差)", t)
+            m = re.search(r"(?:等级|等次|评价结果|自评结果|评价结论|自评结论|评定)(?:为|是|：|:)[“\"]?(优秀|良好|合格|不合格|一般|较差|优|良|中|差)", t)
             if m:
                 grade = m.group(1)
     return score, text, grade
