@@ -1,0 +1,184 @@
+"""Layout variants seen in the wild, on small documents written here.
+
+Where a fixture stands for a real layout, its comment says where it was seen; the
+variants listed in issue 5 ("Layout variants seen in the wild") are marked so. No
+fixture names a seed's department, place or figure in ingest code.
+"""
+from __future__ import annotations
+
+import pytest
+
+from ingest.document import Paragraph, Table
+from ingest.layouts import parse_document
+from ingest.read import read_bytes
+
+
+def read(text: str):
+    return read_bytes(text.encode("utf-8"), "fixture.txt")
+
+
+def parse(text: str):
+    result = parse_document(read(text))
+    return result, (result.reports[0] if result.reports else None)
+
+
+def money(rep, key):
+    st, item = key.split(".")
+    return rep.finance_amount(st, item)
+
+
+# ---------------------------------------------------------------- tables printed differently
+
+def test_pipe_rows_with_runs_of_pipes_for_merged_cells():
+    # issue 5: tables printed as pipe rows (Markdown-style text exports)
+    doc = read("2023年度某县信访局部门整体支出绩效自评表\n"
+               "| 一级指标 | 二级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 |\n"
+               "|---|---|---|:---:|---|---|---|\n"
+               "| 产出指标 | 数量指标 | 信访事项办结率 | ≥95% | 98% | 20 | 20 |\n"
+               "| | 质量指标 | 群众满意度 | ≥90% | 95% | 20 | 18 |\n"
+               "| 总分 |||||  40 | 38 |\n")
+    table = doc.tables[0]
+    assert [r.texts for r in table.rows][-1] == ["总分", "", "", "", "", "40", "38"]
+    assert [r.line for r in table.rows] == [2, 4, 5, 6]    # source lines kept
+    rep = parse_document(doc).reports[0]
+    got = [(i.level1, i.level2, i.name, i.target_value, i.actual_value, i.score) for i in rep.indicators]
+    assert got == [("产出指标", "数量指标", "信访事项办结率", 95, 98, 20),
+                   ("产出指标", "质量指标", "群众满意度", 90, 95, 18)]
+
+
+def test_one_cell_per_line_ending_in_a_bar():
+    # issue 5: one cell per line ending in ' |', blank lines between rows
+    text = ("2024年度某县信访局部门整体支出绩效自评报告\n"
+            "联系人 |\n张三 |\n联络电话 |\n0730-1234567 |\n\n"
+            "人员编制 |\n12 |\n实有人数 |\n10 |\n")
+    doc = read(text)
+    assert [r.texts for r in doc.tables[0].rows] == [["联系人", "张三", "联络电话", "0730-1234567"],
+                                                      ["人员编制", "12", "实有人数", "10"]]
+    rep = parse_document(doc).reports[0]
+    assert (rep.contact_name, rep.staff_authorized, rep.staff_actual) == ("张三", 12, 10)
+
+
+def test_table_flattened_onto_one_line():
+    # issue 5: a whole table flattened onto one line (text copied out of a PDF viewer)
+    doc = read("2023年度某县信访局部门整体支出绩效自评报告\n"
+               "一级指标 二级指标 三级指标 年度指标值 实际完成值 "
+               "产出指标 数量指标 信访事项办结率 ≥95% 98% 满意度指标 满意度指标 群众满意度 ≥90% 95%\n")
+    assert isinstance(doc.blocks[1], Table)
+    assert [r.texts for r in doc.blocks[1].rows][1] == ["产出指标", "数量指标", "信访事项办结率", "≥95%", "98%"]
+    rep = parse_document(doc).reports[0]
+    assert [(i.name, i.target_value, i.actual_value) for i in rep.indicators] == [
+        ("信访事项办结率", 95, 98), ("群众满意度", 90, 95)]
+
+
+@pytest.mark.parametrize("line", [
+    "一级指标 二级指标 三级指标 是本表的三列，下面逐项说明",          # prose about the headings
+    "一级指标 二级指标 三级指标 年度指标值 产出指标 数量指标 办结率",     # rows do not fill the width
+])
+def test_a_line_that_is_not_clearly_a_table_stays_text(line):
+    doc = read("2023年度绩效自评报告\n" + line + "\n")
+    assert all(isinstance(b, Paragraph) for b in doc.blocks)
+
+
+# ---------------------------------------------------------------- narrative figures
+
+def test_narrative_figures_and_score_in_words():
+    # issue 5: narrative figures, split spending without a 基本支出 line, thousands
+    # separators with a space before 万元, four decimals, a change that is no figure,
+    # the score and grade only in words
+    result, rep = parse(
+        "2023年度某县信访局部门整体支出绩效自评报告\n"
+        "一、部门整体支出情况\n"
+        "2023年度支出合计1,793.46 万元，比上年减少62.52万元。其中：人员经费1,500.00万元，公用经费293.46万元。\n"
+        "“三公”经费支出合计44.4572万元，其中公务接待费44.4572万元。\n"
+        "二、绩效自评结论\n"
+        "经综合评价，本部门整体支出绩效综合评分为97分，绩效自评结果为良。\n")
+    assert money(rep, "expenditure.total") == 1793.46
+    assert money(rep, "expenditure.personnel") == 1500.0
+    assert money(rep, "expenditure.public") == 293.46
+    assert money(rep, "expenditure.basic") is None        # not printed: not made up
+    assert money(rep, "three_public.total") == 44.4572
+    assert money(rep, "three_public.reception") == 44.4572
+    assert 62.52 not in [f.amount for f in rep.finance]  # 减少62.52万元 is a change
+    assert (rep.self_score, rep.grade, rep.grade_level) == (97, "良", "良")
+
+
+def test_total_then_parts_in_one_sentence():
+    # the Yunnan workbook's written part: '支出合计…。其中：基本支出…项目支出…'
+    result, rep = parse("2023年度部门整体支出绩效自评情况\n部门：某县信访局\n"
+                        "某县信访局2023年度支出合计230.25万元。其中：基本支出178.28万元，占总支出的77.43%；"
+                        "项目支出51.97万元，占总支出的22.57%。\n")
+    assert (money(rep, "expenditure.total"), money(rep, "expenditure.basic"),
+            money(rep, "expenditure.project")) == (230.25, 178.28, 51.97)
+
+
+def test_totals_printed_as_zongji():
+    result, rep = parse("2023年度某县信访局部门整体支出绩效自评报告\n"
+                        "2023年收入总计300万元，支出总计290万元，年末结转和结余10万元。\n"
+                        "绩效评价结论：优\n")
+    assert (money(rep, "income.total"), money(rep, "expenditure.total")) == (300, 290)
+    assert rep.grade_level == "优"
+
+
+# ---------------------------------------------------------------- department and year
+
+@pytest.mark.parametrize("text, department, year", [
+    # year first (the Zhuzhou form's title) and name last (signed at the end)
+    ("2022年度某县信访局整体支出绩效自评报告\n一、基本情况\n支出合计88万元。\n", "某县信访局", 2022),
+    ("关于2023年度部门整体支出绩效自评情况的报告\n一、基本情况\n本单位支出合计100万元。\n"
+     "自评得分95分，等次为优秀。\n某县人力资源和社会保障局（本级）\n2024年3月1日\n",
+     "某县人力资源和社会保障局", 2023),
+    # a long joint name with its second name in brackets
+    ("中共某县委政法委员会（某县社会治安综合治理委员会办公室）2022年度部门整体支出绩效自评报告\n"
+     "一、基本情况\n支出合计50万元。\n",
+     "中共某县委政法委员会（某县社会治安综合治理委员会办公室）", 2022),
+    # the page is headed by the finance bureau that publishes it; the name appears deep in the text
+    ("县财政局\n2022年度部门整体支出绩效自评报告\n一、基本情况\n根据县财政局通知要求，我局开展了自评。\n"
+     "二、绩效情况\n某县信访局在县委县政府领导下完成了各项工作，支出合计88万元。某县信访局全年接待来访。\n",
+     "某县信访局", 2022),
+    ("2023年度部门整体支出绩效自评表\n填报单位：某县民政局（盖章）\n一、基本情况\n支出合计60万元。\n",
+     "某县民政局", 2023),
+])
+def test_department_and_year_found_where_they_are(text, department, year):
+    result, rep = parse(text)
+    assert (rep.department, rep.fiscal_year) == (department, year)
+    assert result.status == "parsed"
+
+
+# ---------------------------------------------------------------- not a self-evaluation
+
+@pytest.mark.parametrize("text, kind", [
+    ("某县信访局2023年度部门决算说明\n一、部门基本情况\n收入合计100万元。\n"
+     "三、预算绩效情况说明\n本局开展了绩效评价，绩效目标全部完成。\n", "budget_or_final_accounts"),
+    ("某县2024年部门预算公开说明\n一、部门职责\n二、预算收支情况\n", "budget_or_final_accounts"),
+    ("关于开展2023年度部门整体支出绩效自评工作的通知\n各预算单位：\n请按要求开展绩效自评，于3月底前报送。\n"
+     "附件：部门整体支出绩效自评表\n", "policy"),
+    ("关于做好2024年春节放假安排的通知\n各单位：\n现将放假安排通知如下。\n", "policy"),
+    ("某县信访局2023年工作总结\n一、主要工作\n全年接待来访群众500人次。\n", "not_self_evaluation"),
+])
+def test_documents_that_are_not_self_evaluations(text, kind):
+    result, rep = parse(text)
+    assert rep is None and result.status == "failed" and result.kind == kind
+    assert "不是绩效自评报告" in result.errors[0]
+
+
+def test_final_accounts_statement_embedding_a_self_evaluation_yields_it():
+    # issue 5: a 部门决算说明 with the self-evaluation as one of its parts
+    result, rep = parse("某县信访局2023年度部门决算说明\n一、部门基本情况\n收入合计300万元，支出合计290万元。\n"
+                        "第四部分 部门整体支出绩效自评报告\n一、基本情况\n"
+                        "2023年度支出合计230.25万元。其中：基本支出178.28万元，项目支出51.97万元。\n"
+                        "二、绩效自评结论\n综合评分为97分，绩效自评结果为良。\n")
+    assert result.kind == "self_evaluation" and result.status == "parsed"
+    assert (rep.department, rep.fiscal_year, rep.self_score) == ("某县信访局", 2023, 97)
+    assert money(rep, "expenditure.total") == 230.25           # the report's, not the statement's
+    assert money(rep, "income.total") is None
+
+
+def test_not_self_evaluation_is_a_documents_row(tmp_path):
+    import sqlite3
+
+    from ingest.pipeline import ingest_paths
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "js.txt").write_text("某县信访局2023年度部门决算说明\n一、部门基本情况\n", encoding="utf-8")
+    ingest_paths([tmp_path / "in"], tmp_path / "x.db", progress=False)
+    row = sqlite3.connect(tmp_path / "x.db").execute("SELECT status, kind, error FROM documents").fetchone()
+    assert row[0] == "failed" and row[1] == "budget_or_final_accounts" and "决算" in row[2]
