@@ -393,3 +393,22 @@ def test_every_failure_is_a_documents_row(tmp_path, monkeypatch):
         assert status == "failed", name
         assert error and len(error) > 8, name
     assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
+
+
+def test_html_attachments_listed():
+    # pages that only link the report as an attached Word/PDF file (common on county sites)
+    page = ('<html><body><div class="nav"><a href="/">首页</a></div><p>现将我局绩效自评报告公开如下。</p>'
+            '<div><a href="/files/zp.docx">2023年度部门整体支出绩效自评报告.docx</a></div></body></html>')
+    doc = read_bytes(page.encode("utf-8"), "a.html")
+    assert doc.meta["attachments"] == [{"text": "2023年度部门整体支出绩效自评报告.docx", "href": "/files/zp.docx"}]
+    assert blocks(doc) == ["现将我局绩效自评报告公开如下。"]
+
+
+def test_xlsx_long_empty_tail_is_not_read():
+    def build(wb):
+        ws = wb.active
+        ws["A1"] = "2023年度部门整体支出绩效自评表"
+        ws.cell(5000, 3).number_format = "0.00"   # a styled cell far below
+        ws.cell(5000, 3).value = None
+    doc = read_bytes(_xlsx_bytes(build), "tail.xlsx")
+    assert blocks(doc) == ["2023年度部门整体支出绩效自评表"]

@@ -491,6 +491,10 @@ def read_html(data: bytes, file_name: str = "") -> Document:
         raise HtmlError(f"网页无法解析 / cannot parse the web page: {e}") from e
     root = builder.root
     meta = _metadata(root, "")
+    attachments = [{"text": _plain(a), "href": a.get("href")} for a in _iter(root, "a")
+                   if re.search(r"\.(?:docx?|xlsx?|pdf|wps|et|zip|rar)(?:$|[?#])", a.get("href", ""), re.I)]
+    if attachments:   # the report itself is often an attached file
+        meta["attachments"] = attachments
     body = next(_iter(root, "body"), None) or root
     stripped: dict = {}
     _strip(body, stripped)

@@ -186,7 +186,14 @@ def _sheet_blocks(ws, offset: int) -> list:
     # A row is ruled when its first cell is merged across or its cells are bordered;
     # an empty ruled row is an empty table row, not a gap between tables.
     rows: list[tuple[int, list[str], bool]] = []
+    empty_run = 0
     for r_idx, row in enumerate(ws.iter_rows(), 1):
+        if all(c.value is None for c in row):
+            empty_run += 1
+            if empty_run > 500:   # formatting carried down an empty sheet: nothing more to read
+                break
+        else:
+            empty_run = 0
         texts = [_tidy(cell_text(c)) for c in row]
         last = 0
         ruled_cells = False
