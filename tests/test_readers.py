@@ -412,3 +412,31 @@ def test_xlsx_long_empty_tail_is_not_read():
         ws.cell(5000, 3).value = None
     doc = read_bytes(_xlsx_bytes(build), "tail.xlsx")
     assert blocks(doc) == ["2023年度部门整体支出绩效自评表"]
+
+
+WORD_HTML = """<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word">
+<head><meta http-equiv=Content-Type content="text/html; charset=gb2312"><meta name=Generator content="Microsoft Word 15">
+<style><!-- p.MsoNormal {margin:0cm;} --></style><!--[if gte mso 9]><xml><w:WordDocument></w:WordDocument></xml><![endif]-->
+</head><body lang=ZH-CN><div class=WordSection1>
+<p class=MsoNormal align=center><b><span style='font-size:16.0pt'>某县信访局2023年度部门整体支出绩效自评报告<span lang=EN-US><o:p></o:p></span></span></b></p>
+<p class=MsoNormal><span lang=EN-US><![if !supportLists]>一、<![endif]></span><span>部门基本情况</span></p>
+<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0>
+ <tr><td width=100 rowspan=2><p class=MsoNormal><span>机构名称</span></p></td>
+  <td width=100 colspan=2><p class=MsoNormal><span>支出</span><span lang=EN-US><o:p></o:p></span></p></td></tr>
+ <tr><td><p class=MsoNormal>基本支出</p></td><td><p class=MsoNormal>项目支出</p></td></tr>
+ <tr><td><p class=MsoNormal>汇总</p></td><td><p class=MsoNormal><span lang=EN-US>178.28</span></p></td>
+  <td><p class=MsoNormal><span lang=EN-US>51.97<o:p></o:p></span></p></td></tr>
+</table>
+<p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p>
+</div></body></html>"""
+
+
+def test_html_saved_from_word():
+    # web pages published as Word's "save as web page" output (MsoNormal paragraphs,
+    # conditional comments, <o:p> tags), seen on many county portals
+    doc = read_bytes(WORD_HTML.encode("gb18030"), "word.htm")
+    assert blocks(doc) == [
+        "某县信访局2023年度部门整体支出绩效自评报告",
+        "一、部门基本情况",
+        [["机构名称", "支出"], ["", "基本支出", "项目支出"], ["汇总", "178.28", "51.97"]],
+    ]
