@@ -147,19 +147,46 @@ def _cjk_tokens(run: str) -> list[str]:
     return out
 
 
+_SYMBOLS: dict[str, str] = {}
+
+
+def _index_parts(text: str | None) -> tuple[str, set[str]]:
+    """(the tokens of a text joined by spaces, its set of marked suffix tokens)."""
+    if not text:
+        return "", set()
+    parts: list[str] = []
+    words: set[str] = set()
+    for m in _TOKEN_RE.finditer(fold(text)):
+        group = m.lastindex
+        run = m.group(group)
+        if group == 1:                       # CJK: bigrams, then the last character
+            if len(run) > 1:
+                parts.append(" ".join(map(str.__add__, run, run[1:])))
+            parts.append(run[-1])
+        elif group == 2:                     # letters/digits
+            parts.append(run)
+            if len(run) > 1:
+                words.add(run)
+        else:                                # one symbol
+            tok = _SYMBOLS.get(run)
+            if tok is None:
+                tok = _SYMBOLS[run] = symbol_token(run)
+            parts.append(tok)
+    sfx = {w[i:] + SUFFIX_MARK for w in words for i in range(1, len(w))}
+    return " ".join(parts), sfx
+
+
+def _join(token_strings: Iterable[str], sfx: set[str]) -> str:
+    out = " ".join(t for t in token_strings if t)
+    if sfx:
+        out += " " + " ".join(sorted(sfx))
+    return out
+
+
 def tokenize(text: str | None) -> list[str]:
     """The index tokens of a text, in order (without the suffix tokens)."""
-    if not text:
-        return []
-    out: list[str] = []
-    for kind, run, _, _ in _runs(fold(text)):
-        if kind is CJK:
-            out.extend(_cjk_tokens(run))
-        elif kind is WORD:
-            out.append(run)
-        else:
-            out.append(symbol_token(run))
-    return out
+    joined, _ = _index_parts(text)
+    return joined.split(" ") if joined else []
 
 
 def suffix_tokens(tokens: Iterable[str]) -> list[str]:
@@ -183,12 +210,9 @@ def _is_word(tok: str) -> bool:
 
 
 def index_text(text: str | None) -> str:
-    """What goes into one FTS column: the tokens, then the marked suffix tokens."""
-    tokens = tokenize(text)
-    if not tokens:
-        return ""
-    sfx = suffix_tokens(tokens)
-    return " ".join(tokens + sfx) if sfx else " ".join(tokens)
+    """What goes into one FTS column: the tokens, then the sorted marked suffix tokens."""
+    joined, sfx = _index_parts(text)
+    return _join([joined], sfx)
 
 
 # ---------------------------------------------------------------------------------------
@@ -370,19 +394,17 @@ CREATE TABLE {SITE_TABLE} (
 )"""
 
 
-def _site_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
-    """(kind, report_id, ref_table, ref_id, title, text) in a fixed order."""
-    def q(sql):
-        return conn.execute(sql)
-
-    for rid, title in q("SELECT id, title FROM reports WHERE coalesce(title, '') != '' "
-                        "ORDER BY id"):
+def _header_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """Site rows for report titles, departments and regions, one per report:
+    (kind, report_id, ref_table, ref_id, title, text)."""
+    for rid, title in conn.execute(
+            "SELECT id, title FROM reports WHERE coalesce(title, '') != '' ORDER BY id"):
         yield ("report", rid, "reports", rid, title, title)
-    for rid, did, name in q(
+    for rid, did, name in conn.execute(
             "SELECT r.id, d.id, d.name FROM reports r JOIN departments d "
             "ON d.id = r.department_id WHERE coalesce(d.name, '') != '' ORDER BY r.id"):
         yield ("department", rid, "departments", did, name, name)
-    for rid, gid, province, prefecture, name in q(
+    for rid, gid, province, prefecture, name in conn.execute(
             "SELECT r.id, g.id, g.province, g.prefecture, g.name FROM reports r "
             "JOIN departments d ON d.id = r.department_id "
             "JOIN regions g ON g.id = d.region_id ORDER BY r.id"):
@@ -392,30 +414,26 @@ def _site_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
                 chain.append(part)
         if chain:
             yield ("region", rid, "regions", gid, name, " ".join(chain))
-    for sid, rid, heading, body in q(
-            "SELECT id, report_id, heading, body FROM sections ORDER BY report_id, ordinal, id"):
-        text = "\n".join(p for p in (heading, body) if p)
-        if text:
-            yield ("section", rid, "sections", sid, heading, text)
-    for gid, rid, ordinal, expected, actual in q(
-            "SELECT id, report_id, ordinal, expected, actual FROM goals "
-            "ORDER BY report_id, ordinal, id"):
-        text = "\n".join(p for p in (expected, actual) if p)
-        if text:
-            yield ("goal", rid, "goals", gid, f"年度目标 {ordinal or ''}".strip(), text)
-    for fid, rid, kind, text in q(
-            "SELECT id, report_id, kind, text FROM findings ORDER BY report_id, kind, ordinal, id"):
-        if text:
-            yield ("finding", rid, "findings", fid, kind, text)
-    for pid, rid, name in q("SELECT id, report_id, name FROM projects ORDER BY report_id, ordinal, id"):
-        if name:
-            yield ("project", rid, "projects", pid, name, name)
-    for iid, rid, level2, name, target, actual in q(
-            "SELECT id, report_id, coalesce(level2, level2_raw), name, target_text, actual_text "
-            "FROM indicators ORDER BY report_id, project_id IS NOT NULL, project_id, ordinal, id"):
-        text = "\n".join(p for p in (name, target, actual) if p)
-        if text:
-            yield ("indicator", rid, "indicators", iid, level2, text)
+
+
+# Tables whose rows are both in their own FTS table and in search_index, in the order of
+# search_index: (kind, table, SQL selecting id, report_id, title, then the FTS columns).
+_CONTENT_SOURCES = (
+    ("section", "sections",
+     "SELECT id, report_id, heading, heading, body FROM sections "
+     "ORDER BY report_id, ordinal, id"),
+    ("goal", "goals",
+     "SELECT id, report_id, trim('年度目标 ' || coalesce(ordinal, '')), expected, actual "
+     "FROM goals ORDER BY report_id, ordinal, id"),
+    ("finding", "findings",
+     "SELECT id, report_id, kind, text FROM findings ORDER BY report_id, kind, ordinal, id"),
+    ("project", "projects",
+     "SELECT id, report_id, name, name FROM projects ORDER BY report_id, ordinal, id"),
+    ("indicator", "indicators",
+     "SELECT id, report_id, coalesce(level2, level2_raw), name, target_text, actual_text "
+     "FROM indicators ORDER BY report_id, project_id IS NOT NULL, project_id, ordinal, id"),
+)
+_BATCH = 2000
 
 
 def _raw_conn(conn) -> sqlite3.Connection:
@@ -432,25 +450,6 @@ def _create_fts(conn: sqlite3.Connection, name: str, columns: Iterable[str]) -> 
     conn.execute(f"CREATE VIRTUAL TABLE [{name}] USING fts5({cols}, {FTS_OPTIONS})")
 
 
-def _fill_fts(conn: sqlite3.Connection, name: str, columns: Iterable[str],
-              rows: Iterable[tuple]) -> int:
-    """rows: (rowid, text, text, ...) -> index text for each column; then optimize."""
-    columns = list(columns)
-    count = 0
-
-    def gen():
-        nonlocal count
-        for row in rows:
-            count += 1
-            yield (row[0],) + tuple(index_text(v) for v in row[1:])
-
-    cols = ", ".join(f"[{c}]" for c in columns)
-    marks = ", ".join("?" * (len(columns) + 1))
-    conn.executemany(f"INSERT INTO [{name}] (rowid, {cols}) VALUES ({marks})", gen())
-    conn.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('optimize')")
-    return count
-
-
 def needs_rebuild(conn) -> bool:
     """True when a search table is missing (a database made before search existed, or by
     another version): the ingest should then call ``rebuild`` even if no file changed."""
@@ -462,30 +461,79 @@ def needs_rebuild(conn) -> bool:
 def rebuild(conn) -> dict[str, int]:
     """(Re)create every search table from the current content. Never commits.
 
-    Deterministic: the same content gives the same rows in the same order. Returns the
-    number of rows indexed per FTS table.
+    Deterministic: the same content gives the same rows in the same order. Each text is
+    tokenised once; a row's tokens go to its own table's FTS index and, joined, to the
+    site-wide one. Returns the number of rows indexed per FTS table.
     """
     conn = _raw_conn(conn)
     counts: dict[str, int] = {}
-    for t in TABLES:
-        if not _table_exists(conn, t.table):
-            continue
+    present = [t for t in TABLES if _table_exists(conn, t.table)]
+    for t in present:
         _create_fts(conn, t.fts, t.columns)
-        cols = ", ".join(f"[{c}]" for c in t.columns)
-        rows = conn.execute(f"SELECT id, {cols} FROM [{t.table}] ORDER BY id")
-        counts[t.fts] = _fill_fts(conn, t.fts, t.columns, rows.fetchall())
-
+        counts[t.fts] = 0
     conn.execute(f"DROP TABLE IF EXISTS [{SITE_FTS}]")
     conn.execute(f"DROP TABLE IF EXISTS [{SITE_TABLE}]")
     conn.execute(SITE_DDL)
-    conn.executemany(
-        f"INSERT INTO {SITE_TABLE} (kind, report_id, ref_table, ref_id, title, text) "
-        "VALUES (?, ?, ?, ?, ?, ?)", list(_site_rows(conn)))
-    conn.execute(f"CREATE INDEX {SITE_TABLE}_report ON {SITE_TABLE}(report_id, kind)")
     _create_fts(conn, SITE_FTS, ["text"])
-    counts[SITE_FTS] = _fill_fts(
-        conn, SITE_FTS, ["text"],
-        conn.execute(f"SELECT id, text FROM {SITE_TABLE} ORDER BY id").fetchall())
+    counts[SITE_FTS] = 0
+    insert_site = (f"INSERT INTO {SITE_TABLE} (id, kind, report_id, ref_table, ref_id, title, "
+                   "text) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    insert_site_fts = f"INSERT INTO {SITE_FTS} (rowid, text) VALUES (?, ?)"
+    site_id = 0
+
+    site, site_fts = [], []
+    for kind, report_id, ref_table, ref_id, title, text in list(_header_rows(conn)):
+        site_id += 1
+        site.append((site_id, kind, report_id, ref_table, ref_id, title, text))
+        site_fts.append((site_id, index_text(text)))
+    conn.executemany(insert_site, site)
+    conn.executemany(insert_site_fts, site_fts)
+    counts[SITE_FTS] += len(site)
+
+    # departments and regions: their own FTS tables, in id order
+    for t in present:
+        if t.table in ("departments", "regions"):
+            cols = ", ".join(f"[{c}]" for c in t.columns)
+            rows = conn.execute(f"SELECT id, {cols} FROM [{t.table}] ORDER BY id").fetchall()
+            marks = ", ".join("?" * (len(t.columns) + 1))
+            conn.executemany(f"INSERT INTO [{t.fts}] (rowid, {cols}) VALUES ({marks})",
+                             [(r[0],) + tuple(index_text(v) for v in r[1:]) for r in rows])
+            counts[t.fts] = len(rows)
+
+    # narrative and table content: own FTS table and search_index in one pass
+    for kind, table, sql in _CONTENT_SOURCES:
+        spec = BY_TABLE[table]
+        if spec not in present:
+            continue
+        cols = ", ".join(f"[{c}]" for c in spec.columns)
+        marks = ", ".join("?" * (len(spec.columns) + 1))
+        insert_fts = f"INSERT INTO [{spec.fts}] (rowid, {cols}) VALUES ({marks})"
+        cursor = conn.execute(sql)
+        while True:
+            batch = cursor.fetchmany(_BATCH)
+            if not batch:
+                break
+            fts_rows, site, site_fts = [], [], []
+            for row in batch:
+                ref_id, report_id, title, values = row[0], row[1], row[2], row[3:]
+                parts = [_index_parts(v) for v in values]
+                fts_rows.append((ref_id,) + tuple(_join([p[0]], p[1]) for p in parts))
+                texts = [v for v in values if v]
+                if texts:
+                    site_id += 1
+                    site.append((site_id, kind, report_id, table, ref_id, title,
+                                 "\n".join(texts)))
+                    site_fts.append((site_id, _join([p[0] for p in parts],
+                                                    set().union(*(p[1] for p in parts)))))
+            conn.executemany(insert_fts, fts_rows)
+            conn.executemany(insert_site, site)
+            conn.executemany(insert_site_fts, site_fts)
+            counts[spec.fts] += len(fts_rows)
+            counts[SITE_FTS] += len(site)
+
+    conn.execute(f"CREATE INDEX {SITE_TABLE}_report ON {SITE_TABLE}(report_id, kind)")
+    for name in [t.fts for t in present] + [SITE_FTS]:
+        conn.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('optimize')")
     return counts
 
 

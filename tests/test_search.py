@@ -86,6 +86,14 @@ def test_index_text_appends_marked_suffixes():
     assert si.index_text(None) == ""
 
 
+def test_site_index_text_is_the_join_of_column_index_texts():
+    """rebuild tokenises each column once and joins the parts for search_index."""
+    cols = ["绩效目标２０２３", None, "完成率≥90%，较2023年增长", "150万元"]
+    parts = [si._index_parts(c) for c in cols]
+    joined = si._join([p[0] for p in parts], set().union(*(p[1] for p in parts)))
+    assert joined == si.index_text("\n".join(c for c in cols if c))
+
+
 def test_tokenizer_is_deterministic():
     s = "临湘市信访局2024年度部门整体支出，GDP增长５％"
     assert si.index_text(s) == si.index_text(s)
