@@ -8,6 +8,7 @@ finance bureau's instructions), not copying, and is ignored.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import sqlite3
@@ -83,34 +84,110 @@ def _quote(text: str, n: int = 40) -> str:
     return s if len(s) <= n else s[:n] + "…"
 
 
+def _digest(norm: str) -> int:
+    """A 64-bit fingerprint of a normalised paragraph (a signed SQLite integer)."""
+    return int.from_bytes(hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest(),
+                          "big", signed=True)
+
+
 def copied_text_flags(db, min_chars: int = MIN_CHARS, threshold: int | None = None) -> int:
     """Recompute every `copied_text` flag. Returns how many flags were inserted.
 
     Idempotent: previous copied_text flags are deleted first; reports and paragraphs
     are visited in id order, so the same database always gets the same rows.
     Reports without a department are skipped (one cannot tell whose text it is).
+
+    Scales to a national corpus with flat memory: a first pass streams the sections and
+    keeps only a 64-bit fingerprint per long paragraph, in a temporary table; SQLite
+    groups them; only the reports that share a paragraph are read again, and their
+    paragraphs compared as text (so a fingerprint collision cannot make a flag).
     """
     conn = _conn(db)
-    rows = conn.execute(
-        """SELECT s.report_id, s.body, r.department_id, r.fiscal_year, d.name
-           FROM sections s
-           JOIN reports r ON r.id = s.report_id
-           JOIN departments d ON d.id = r.department_id
-           WHERE s.body IS NOT NULL
-           ORDER BY s.report_id, s.ordinal, s.id""").fetchall()
-    info: dict[int, tuple[int, int | None, str]] = {}
-    # normalised paragraph -> report id -> the paragraph as printed (first occurrence)
-    where: dict[str, dict[int, str]] = defaultdict(dict)
+    own_tx = not conn.in_transaction
+    if own_tx:
+        conn.execute("BEGIN")
+    try:
+        flags = _copied_text(conn, min_chars, threshold)
+        conn.execute("DELETE FROM quality_flags WHERE code = ?", [COPIED_TEXT])
+        conn.executemany(
+            "INSERT INTO quality_flags (report_id, code, severity, message) VALUES (?, ?, ?, ?)",
+            flags)
+        if own_tx:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own_tx:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("DROP TABLE IF EXISTS temp._copied_paras")
+        conn.execute("DROP TABLE IF EXISTS temp._copied_candidates")
+    return len(flags)
+
+
+_SECTIONS = """SELECT s.report_id, s.body, r.department_id, r.fiscal_year, d.name
+               FROM sections s
+               JOIN reports r ON r.id = s.report_id
+               JOIN departments d ON d.id = r.department_id
+               WHERE s.body IS NOT NULL {where}
+               ORDER BY s.report_id, s.ordinal, s.id"""
+
+
+def _copied_text(conn: sqlite3.Connection, min_chars: int, threshold: int | None) -> list[tuple]:
+    conn.execute("DROP TABLE IF EXISTS temp._copied_paras")
+    conn.execute("CREATE TEMP TABLE _copied_paras (digest INTEGER NOT NULL, "
+                  "report_id INTEGER NOT NULL, department_id INTEGER NOT NULL)")
+    departments: set[int] = set()
     masks: dict[str, list[str]] = {}
+
+    def fingerprints():
+        last, seen = None, set()
+        for report_id, body, dept_id, _, name in conn.execute(_SECTIONS.format(where="")):
+            departments.add(dept_id)
+            if report_id != last:
+                last, seen = report_id, set()
+            if name not in masks:
+                masks[name] = own_names(name)
+            for norm, _ in paragraphs(body, masks[name]):
+                if len(norm) >= min_chars:
+                    d = _digest(norm)
+                    if d not in seen:
+                        seen.add(d)
+                        yield (d, report_id, dept_id)
+
+    conn.executemany("INSERT INTO temp._copied_paras VALUES (?, ?, ?)", fingerprints())
+    limit = threshold if threshold is not None else boilerplate_threshold(len(departments))
+    # fingerprints found in 2 .. limit-1 departments, in order of first appearance
+    conn.execute("DROP TABLE IF EXISTS temp._copied_candidates")
+    conn.execute(
+        """CREATE TEMP TABLE _copied_candidates AS
+           SELECT digest, min(rowid) AS first FROM temp._copied_paras GROUP BY digest
+           HAVING count(DISTINCT department_id) >= 2 AND count(DISTINCT department_id) < ?""",
+        [limit])
+    candidates = {d: first for d, first in conn.execute(
+        "SELECT digest, first FROM temp._copied_candidates")}
+    if not candidates:
+        return []
+
+    # the reports that hold a candidate, read again: paragraphs compared as text
+    info: dict[int, tuple[int, int | None, str]] = {}
+    found: list[tuple[int, int, str, int, str]] = []   # (first, seq, norm, report, printed)
+    seq = 0
+    rows = conn.execute(_SECTIONS.format(where=(
+        "AND s.report_id IN (SELECT report_id FROM temp._copied_paras "
+        "WHERE digest IN (SELECT digest FROM temp._copied_candidates))")))
     for report_id, body, dept_id, year, name in rows:
         info[report_id] = (dept_id, year, name)
-        if name not in masks:
-            masks[name] = own_names(name)
         for norm, printed in paragraphs(body, masks[name]):
             if len(norm) >= min_chars:
-                where[norm].setdefault(report_id, printed)
-    n_departments = len({d for d, _, _ in info.values()})
-    limit = threshold if threshold is not None else boilerplate_threshold(n_departments)
+                first = candidates.get(_digest(norm))
+                if first is not None:
+                    seq += 1
+                    found.append((first, seq, norm, report_id, printed))
+    # normalised paragraph -> report id -> the paragraph as printed (first occurrence),
+    # in order of the paragraph's first appearance in the corpus
+    where: dict[str, dict[int, str]] = defaultdict(dict)
+    for _, _, norm, report_id, printed in sorted(found):
+        where[norm].setdefault(report_id, printed)
 
     # (report, other report) -> shared paragraphs (as printed in the report), in order
     shared: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -131,19 +208,4 @@ def copied_text_flags(db, min_chars: int = MIN_CHARS, threshold: int | None = No
         flags.append((a, COPIED_TEXT, SEVERITY[COPIED_TEXT], (
             f"有 {len(paras)} 段文字（每段不少于 {min_chars} 字）与{name}{year_text}报告"
             f"（/reports/{b}）完全相同，如：“{_quote(paras[0])}”")))
-
-    own_tx = not conn.in_transaction
-    if own_tx:
-        conn.execute("BEGIN")
-    try:
-        conn.execute("DELETE FROM quality_flags WHERE code = ?", [COPIED_TEXT])
-        conn.executemany(
-            "INSERT INTO quality_flags (report_id, code, severity, message) VALUES (?, ?, ?, ?)",
-            flags)
-        if own_tx:
-            conn.execute("COMMIT")
-    except BaseException:
-        if own_tx:
-            conn.execute("ROLLBACK")
-        raise
-    return len(flags)
+    return flags
