@@ -171,7 +171,7 @@ def _phone(rng: random.Random) -> str:
     return str(rng.randrange(2, 9)) + "".join(str(rng.randrange(10)) for _ in range(6))
 
 
-_SLOT = re.compile(r"\{([NPM]):(\d+)-(\d+)\}|\{([CYGD])\}")
+_SLOT = re.compile(r"\{([NPM]):(\d+)-(\d+)\}|\{([CGD]|Y1?)\}")
 
 
 def fill(template: str, rng: random.Random, ctx: dict) -> str:
@@ -510,16 +510,23 @@ def tsv(rows: list[list[str]]) -> list[str]:
     return ["\t".join(r) for r in rows]
 
 
-def _para(rng: random.Random, sentences, k: tuple[int, int]) -> str:
-    picks = rng.sample(list(sentences), k=min(len(sentences), rng.randint(*k)))
-    return "".join(picks)
+def _duties(f: Facts) -> str:
+    """The department's duties: the kind's standard wording, placed by the county."""
+    return (f"根据{f.slot.place.county}机构改革方案，{f.slot.short}的主要职责是："
+            + "；".join(f.duties) + "。")
 
 
-def _numbered(items: list[str], style: str) -> str:
-    marks = {"一是": ["一是", "二是", "三是", "四是", "五是", "六是"],
-             "1、": [f"{k}、" for k in range(1, 10)],
-             "（1）": [f"（{k}）" for k in range(1, 10)]}[style]
-    return "；".join(m + t for m, t in zip(marks, items)) + "。"
+def _boilerplate(f: Facts) -> str:
+    """Financial-management text every department copies from the same few templates
+    (shared this widely, it is boilerplate, not a copy)."""
+    k = f.rng.randrange(3)
+    return "".join(MANAGEMENT[2 * k:2 * k + 4])
+
+
+def _items(items: list[str]) -> list[str]:
+    """Problems or measures, one line each: 一是…； 二是…。"""
+    marks = "一二三四五六七八九"
+    return [f"{marks[k]}是{t}" + ("。" if k == len(items) - 1 else "；") for k, t in enumerate(items)]
 
 
 def _finance_sentences(f: Facts, for_table: bool = True) -> list[str]:
@@ -537,7 +544,10 @@ def _finance_sentences(f: Facts, for_table: bool = True) -> list[str]:
                    + "、".join(f.rng.sample(f.slot.kind.projects, k=min(2, len(f.slot.kind.projects))))
                    + "等方面。")
     t = f.three_public
-    out.append(f"“三公”经费支出合计{money(t['total'])}万元，其中公务接待费{money(t['reception'])}万元，"
+    control = t["total"] + f.rng.randint(0, 300)
+    share = f"{t['total'] / control * 100:.2f}%" if control else "0%"
+    out.append(f"“三公”经费支出合计{money(t['total'])}万元，财政下达控制数为{money(control)}万元，"
+               f"完成控制数的{share}，其中公务接待费{money(t['reception'])}万元，"
                f"公务用车购置及运行维护费{money(t['vehicle_running'] + t['vehicle_purchase'])}万元，"
                f"因公出国（境）费0万元。")
     return out
@@ -558,16 +568,16 @@ def _written_report(f: Facts, numbered_heads: bool = True) -> list[str]:
     """The written report: headed sections of running text."""
     s, rng = f.slot, f.rng
     lines = ["一、部门（单位）概况", _intro(f)]
-    lines.append(f"{s.short}的主要职责是：" + "；".join(f.duties) + "。")
+    lines.append(_duties(f))
     lines.extend(_finance_sentences(f))
-    lines += ["二、部门（单位）整体支出管理及使用情况", _para(rng, MANAGEMENT, (3, 5))]
+    lines += ["二、部门（单位）整体支出管理及使用情况", _boilerplate(f)]
     lines += ["三、部门（单位）整体支出绩效情况", f.achievement]
     if f.copied:
         lines.append(f.copied)
     lines += _task_paragraphs(f)
     lines.append(f"我单位{s.year}年度绩效目标基本完成，所有经费支出均按相关管理制度执行。")
-    lines += ["四、存在的主要问题", _numbered(f.problems, "一是")]
-    lines += ["五、改进措施和有关建议", _numbered(f.measures, "一是")]
+    lines += ["四、存在的主要问题"] + _items(f.problems)
+    lines += ["五、改进措施和有关建议"] + _items(f.measures)
     return lines
 
 
@@ -715,7 +725,7 @@ def render_county_form(f: Facts, rubric: bool = False) -> str:
            else f.achievement)
     rows = [["联系人", f.contact, "联络电话", f.contact_phone],
             ["人员编制", str(f.staff_authorized), "实有人数", str(f.staff_actual)],
-            ["职能职责概述", f"{s.short}的主要职责是：" + "；".join(f.duties) + "。"],
+            ["职能职责概述", _duties(f)],
             ["年度主要\n工作内容" if rubric else "年度主要工作内容", tasks],
             ["年度部门（单位）总体运行情况及取得的成绩", ach],
             ["二、部门（单位）收支情况"]]
@@ -895,8 +905,8 @@ def render_scored_form(f: Facts) -> str:
     if f.copied:
         lines.append(f.copied)
     lines += _task_paragraphs(f)
-    lines += ["四、存在的问题及原因分析", _numbered(f.problems, "一是")]
-    lines += ["五、下一步改进措施", _numbered(f.measures, "一是")]
+    lines += ["四、存在的问题及原因分析"] + _items(f.problems)
+    lines += ["五、下一步改进措施"] + _items(f.measures)
     lines += ["六、绩效自评结果拟应用和公开情况",
               f"我局严格按照{s.place.county}财政局相关要求，按时将本单位绩效自评情况在门户网站上公开，公开内容全面、真实、完整。",
               " "]
@@ -939,22 +949,23 @@ def render_workbook(f: Facts) -> str:
                   f"占总支出的{share(exp['basic'])}；项目支出{money(exp['project'])}万元，"
                   f"占总支出的{share(exp['project'])}。")
     written = [
-        ["一、部门基本情况", "(一) 部门概况", "", f"{s.short}的主要职责是" + "；".join(f.duties) + "。"
+        ["一、部门基本情况", "(一) 部门概况", "", _duties(f)
          + f"{s.short}{y}年末实有人员{f.staff_actual}人，退休{f.retired}人。"],
-        ["", "(二) 部门绩效目标的设立情况", "", "围绕" + "、".join(f.tasks[:3]) + "等重点工作设立部门整体绩效目标。"],
+        ["", "(二) 部门绩效目标的设立情况", "", f"结合{s.place.county}实际，围绕" + "、".join(f.tasks[:3]) + "等重点工作设立部门整体绩效目标。"],
         ["", "(三) 部门整体收支情况", "", money_text],
-        ["", "(四) 部门预算管理制度建设情况", "", _para(rng, MANAGEMENT, (3, 5))],
+        ["", "(四) 部门预算管理制度建设情况", "", _boilerplate(f)],
         ["", "(五) 年度工作完成情况", "", f.achievement],
         ["二、绩效自评工作情况", "(一) 绩效自评的目的", "", "通过绩效自评，促规范提绩效，确保财政资金安全高效运行。"],
         ["", "(二) 自评组织过程", "1. 前期准备", "成立了绩效评价工作小组"],
         ["", "", "2. 组织实施", "评价小组采取座谈等方式听取情况，检查基本支出、有关账目，收集整理支出相关资料。"],
         ["三、评价情况分析综合评价结论", "", "",
-         f"我单位积极履职，强化管理，较好地完成了年度工作目标。经综合评价，部门整体支出绩效自评得分为{_num(f.self_score)}分，等次为{f.grade}。"],
+         f"我单位积极履职，强化管理，较好地完成了{s.place.county}{y}年度{s.kind.domain}工作目标。经综合评价，部门整体支出绩效自评得分为{_num(f.self_score)}分，等次为{f.grade}。"],
         ["四、存在的问题和整改情况", "", "",
          "存在问题：" + "".join(f"{k}. {p}。" for k, p in enumerate(f.problems, 1))
-         + " 整改情况：" + "".join(f"{k}. {m}。" for k, m in enumerate(f.measures, 1))],
+         + " 整改情况：" + "".join(f"{k}. {m}。" for k, m in enumerate(f.measures, 1))
+         + f"截至{y}年底已完成整改{rng.randint(1, 9)}项。"],
         ["五、绩效自评结果应用", "", "", f"将自评结果作为{y + 1}年度预算安排的重要依据。"],
-        ["六、主要经验及做法", "", "", "".join(f"{k}、{m}。" for k, m in enumerate(rng.sample(MEASURES, 2), 1))],
+        ["六、主要经验及做法", "", "", f"结合{s.place.county}实际，" + "".join(f"{k}、{m}。" for k, m in enumerate(rng.sample(MEASURES, 2), 1))],
         ["七、其他需说明的情况", "", "", "无"],
     ]
     if f.copied:
@@ -963,7 +974,7 @@ def render_workbook(f: Facts) -> str:
     lines += ["", "备注：涉密部门和涉密信息按保密规定不公开。", "", f"{y}年度部门整体支出绩效自评表", ""]
     rows = [["部门名称", "", s.name, "", "", "", "", "", ""],
             ["", "", "内容", "", "", "", "", "说明", ""],
-            ["部门总体目标", "部门职责", f"{s.short}的主要职责是" + "；".join(f.duties) + "。", "", "", "", "",
+            ["部门总体目标", "部门职责", _duties(f), "", "", "", "",
              f"根据{s.place.suffix}政府有关要求归纳", ""],
             ["", "总体绩效目标", "全面完成" + "、".join(f.tasks[:2]) + "等各项目标任务。", "", "", "", "",
              "根据部门职责，中长期规划归纳", ""],
@@ -1071,7 +1082,7 @@ def render_narrative(f: Facts) -> str:
               f"支出分别为基本支出和项目支出，其中基本支出为{money(e['basic'])}万元，其中人员经费为"
               f"{money(e['personnel'])}万元，日常公用经费{money(e['public'])}万元；项目支出为{money(e['project'])}万元。",
               "（三）部门整体支出绩效目标、指标",
-              f"围绕{'、'.join(f.tasks[:3])}等重点工作，合理安排财政资金，规范预算执行，提升资金使用效益，"
+              f"{s.place.county}{s.kind.domain}工作围绕{'、'.join(f.tasks[:3])}等重点工作，合理安排财政资金，规范预算执行，提升资金使用效益，"
               f"全面完成{y}年度各项工作任务。"]
     groups = [("产出指标", ("数量指标", "质量指标", "时效指标", "成本指标")),
               ("效益指标", ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")),
@@ -1107,8 +1118,8 @@ def render_narrative(f: Facts) -> str:
               "得分≥85分为优秀；75≤得分＜85分为良好；60≤得分＜75分为一般；得分＜60分为较差。",
               f"根据部门职责定位和各项工作履职情况进行综合评价，部门整体支出绩效总分为{_num(f.self_score)}分，"
               f"等级为{_narrative_grade(f.self_score)}。",
-              "五、存在的问题及改进措施", "（一）存在的主要问题", _numbered(f.problems, "一是"),
-              "（二）改进措施", _numbered(f.measures, "一是"), " "]
+              "五、存在的问题及改进措施", "（一）存在的主要问题"] + _items(f.problems) + [
+              "（二）改进措施"] + _items(f.measures) + [" "]
     return "\n".join(lines) + "\n"
 
 
