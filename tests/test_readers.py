@@ -304,7 +304,7 @@ def _cjk_font_file(tmp_path):
     spec.loader.exec_module(rs)
     if rs.cjk_font() is None:
         pytest.skip("no CJK font (Debian fonts-noto-cjk; `make test` installs it)")
-    return rs.truetype_cjk_font("2021年度离退休人员经费支出合计万元其中基本项目第页一二级指标产出数量", tmp_path)
+    return rs.truetype_cjk_font("2021年度离退休人员经费支出合计万元其中基本项目第页一二三四五级指标产出数量", tmp_path)
 
 
 def test_pdf_text_tables_and_split_words(tmp_path):
@@ -440,3 +440,28 @@ def test_html_saved_from_word():
         "一、部门基本情况",
         [["机构名称", "支出"], ["", "基本支出", "项目支出"], ["汇总", "178.28", "51.97"]],
     ]
+
+
+def test_pdf_wrapped_lines_joined_and_indented_paragraphs_kept(tmp_path):
+    # Word PDFs: paragraphs with a two-character first-line indent, wrapped at the margin
+    from fpdf import FPDF
+    font = _cjk_font_file(tmp_path)
+    pdf = FPDF()
+    pdf.set_margins(20, 20, 20)
+    pdf.add_page()
+    pdf.add_font("cjk", "", str(font))
+    pdf.set_font("cjk", size=10)
+    em = pdf.get_string_width("一")
+    per_line = int((pdf.w - 40) // em)
+    y = 30
+    lines = [(20 + 2 * em, "一" * (per_line - 2)),   # paragraph 1, first line indented, full
+             (20, "二" * per_line),                  # its second line, full
+             (20, "三" * 5),                         # its last line
+             (20 + 2 * em, "四" * (per_line - 2)),   # paragraph 2, indented
+             (20, "五" * 3)]
+    for x, text in lines:
+        pdf.text(x, y, text)
+        y += 6
+    doc = read_bytes(bytes(pdf.output()), "p.pdf")
+    assert blocks(doc) == ["一" * (per_line - 2) + "二" * per_line + "三" * 5,
+                           "四" * (per_line - 2) + "五" * 3]

@@ -121,8 +121,9 @@ def _paragraphs(lines: list[_Line], left: float, right: float) -> list[tuple[lis
             prev = prev_lines[-1]
             room = right - prev.x1
             gap = ln.top - prev.bottom
+            # ... and the next line is not indented (a first-line indent starts a paragraph)
             if room < ln.first_width() + 0.35 * prev.size and gap < 1.2 * prev.size \
-                    and ln.x0 <= left + 2.5 * ln.size:
+                    and ln.x0 <= left + 0.8 * ln.size:
                 out[-1] = (prev_lines + [ln], prev_text + text)
                 continue
         out.append(([ln], text))
