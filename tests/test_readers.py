@@ -101,7 +101,7 @@ def test_full_width_digits_and_symbols_matched():
     ind = rep.indicators[0]
     assert (ind.operator, ind.target_value, ind.target_unit) == ("=", 100, "%")
     assert ind.actual_value == 100 and ind.weight == 20 and ind.score == 20
-    assert ind.target_text == "＝１００％"    # stored as printed
+    assert (ind.target_text, ind.actual_text) == ("＝１００％", "﹦100％")    # stored as printed
 
 
 # ---------------------------------------------------------------- DOCX

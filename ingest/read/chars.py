@@ -127,21 +127,42 @@ _CANONICAL = {"statement", "item", "unit", "level1", "level2", "operator", "targ
 
 class _Printed:
     def __init__(self, doc):
-        pairs = [(x.text, x.printed) for x in _blocks_text(doc)
+        items = [x for x in _blocks_text(doc)
                  if getattr(x, "printed", None) and len(x.printed) == len(x.text)]
-        self.active = bool(pairs)
-        self.view = "\n".join(v for v, _ in pairs)
-        self.printed = "\n".join(p for _, p in pairs)
+        self.active = bool(items)
+        self.used: set[tuple[int, int]] = set()
+        self.by_line: dict[int, list[tuple[str, str]]] = {}
+        self.whole: dict[str, str] = {}            # a value that is a whole cell (first wins)
+        for x in items:
+            self.by_line.setdefault(x.line, []).append((x.text, x.printed))
+            self.whole.setdefault(x.text.strip(), x.printed.strip())
+        self.view = "\n".join(x.text for x in items)
+        self.printed = "\n".join(x.printed for x in items)
         counts: dict[str, Counter] = {}
-        for v, p in pairs:
-            for a, b in zip(v, p):
+        for x in items:
+            for a, b in zip(x.text, x.printed):
                 if a != b:
                     counts.setdefault(a, Counter())[b] += 1
         self.chars = {a: c.most_common(1)[0][0] for a, c in counts.items()}
 
-    def restore(self, s: str) -> str:
+    def restore(self, s: str, line: int | None = None) -> str:
+        """The printed form of a view string: from the cell or paragraph on the same
+        source line when it holds it, else from anywhere in the document, else
+        character by character."""
         if not s or not any(c in self.chars for c in s):
             return s
+        local = self.by_line.get(line, []) if line else []
+        whole = [k for k, (v, _) in enumerate(local) if v.strip() == s]
+        if whole:   # two cells of a row with the same view: take them in turn
+            k = next((k for k in whole if (line, k) not in self.used), whole[0])
+            self.used.add((line, k))
+            return local[k][1].strip()
+        for v, p in local:
+            i = v.find(s)
+            if i >= 0:
+                return p[i:i + len(s)]
+        if s in self.whole:
+            return self.whole[s]
         i = self.view.find(s)
         if i >= 0:
             return self.printed[i:i + len(s)]
@@ -162,11 +183,12 @@ def restore_printed(doc, obj) -> None:
             return
         if not dataclasses.is_dataclass(o):
             return
+        line = getattr(o, "line", None)
         for f in dataclasses.fields(o):
             v = getattr(o, f.name)
             if isinstance(v, str):
                 if f.name not in _CANONICAL:
-                    setattr(o, f.name, p.restore(v))
+                    setattr(o, f.name, p.restore(v, line))
             elif isinstance(v, list):
                 walk(v)
             elif dataclasses.is_dataclass(v):
