@@ -4,6 +4,7 @@ position in a particular file."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from ..document import Cell, Document, Row, Table
@@ -13,9 +14,14 @@ from ..normalise import labels as lab
 from ..normalise.values import clean, parse_operator, parse_score, parse_value, to_number
 
 
+_SQUASH = re.compile(r"[\s\u3000]+")
+
+
+@lru_cache(maxsize=65536)
 def squash(text: str | None) -> str:
-    """Label text without whitespace, for matching ('年度预\\n算申请' -> '年度预算申请')."""
-    return re.sub(r"[\s\u3000]+", "", text or "")
+    """Label text without whitespace, for matching ('年度预\\n算申请' -> '年度预算申请').
+    Cached: every layout's matcher and label search squashes the same cells."""
+    return _SQUASH.sub("", text or "")
 
 
 def find_cells(doc: Document, pattern: str) -> Iterable[tuple[Table, int, int, Cell]]:

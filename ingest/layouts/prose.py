@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..document import Document, Paragraph
 from ..model import Finding, PetitionStat, Report, Section
@@ -14,6 +15,14 @@ from ..normalise.regions import resolve
 from ..normalise.values import clean
 
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_WS = re.compile(r"\s+")
+_HSPACE = re.compile(r"[ \t\u3000\xa0]+")
+
+
+@lru_cache(maxsize=65536)
+def _nows(text: str) -> str:
+    """The text without whitespace. Cached: several extractors read the same lines."""
+    return _WS.sub("", text)
 _DEPT_SUFFIX = (r"(?:局|委员会|委|办公室|办|中心|院|馆|站|所|队|会|厅|署|部|处|社|庭|台)")
 
 
@@ -27,7 +36,7 @@ def lines(doc: Document) -> list[Line]:
     """Every non-empty line of text, tables flattened cell by cell, whitespace folded."""
     out = []
     for no, text in doc.text_lines():
-        t = re.sub(r"[ \t\u3000\xa0]+", " ", text).strip()
+        t = _HSPACE.sub(" ", text).strip()
         if t:
             out.append(Line(no, t))
     return out
@@ -47,7 +56,7 @@ _YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?")
 
 
 def _tidy_name(name: str) -> str:
-    s = re.sub(r"\s+", "", name)
+    s = _nows(name)
     s = re.sub(r"[（(](?:本级|盖章|公章|章)[)）]$", "", s)
     s = re.sub(r"(部门|单位)$", "", s)
     return s
@@ -65,7 +74,7 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
     # A label cell followed by the name in the next cell.
     for t in doc.tables:
         for r, c, cell in t.iter_cells():
-            if _NAME_LABEL.match(re.sub(r"\s+", "", cell.text)):
+            if _NAME_LABEL.match(_nows(cell.text)):
                 for nxt in t.rows[r].cells[c + 1:]:
                     name = _tidy_name(nxt.text)
                     if name:
@@ -78,7 +87,7 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
             break
     if not found:
         for ln in ls[:400]:
-            m = _NAME_INLINE.match(re.sub(r"\s+", "", ln.text)) or re.match(
+            m = _NAME_INLINE.match(_nows(ln.text)) or re.match(
                 r"^(?:部门|单位)[（(]?单位?[)）]?名称\s+(?P<name>\S+)$", ln.text)
             if m and _is_department(_tidy_name(m.group("name"))):
                 found = _tidy_name(m.group("name"))
@@ -91,7 +100,7 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
         found = _name_in_text(ls)
     if not found:
         return None
-    return _fullest(found, "\n".join(re.sub(r"\s+", "", l.text) for l in ls))
+    return _fullest(found, "\n".join(_nows(l.text) for l in ls))
 
 
 _SIGNED_DATE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
@@ -112,7 +121,7 @@ def _name_signed(ls: list[Line]) -> str | None:
         name = _tidy_name(ln.text)
         if len(name) <= 50 and _is_department(name):
             after = tail[i + 1].text.strip() if i + 1 < len(tail) else ""
-            if i == len(tail) - 1 or _SIGNED_DATE.match(re.sub(r"\s+", "", after)):
+            if i == len(tail) - 1 or _SIGNED_DATE.match(_nows(after)):
                 return name
     return None
 
@@ -128,7 +137,7 @@ def _name_in_text(ls: list[Line]) -> str | None:
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     for i, ln in enumerate(ls):
-        for m in _PLACED_DEPT.finditer(re.sub(r"\s+", "", ln.text)):
+        for m in _PLACED_DEPT.finditer(_nows(ln.text)):
             name = m.group(0)
             if re.search(r"财政(局|厅|部)$|人民政府$|委员会办公室$", name) or not _is_department(name):
                 continue
@@ -141,7 +150,7 @@ def _name_in_text(ls: list[Line]) -> str | None:
 
 def _name_from_titles(ls: list[Line]) -> str | None:
     for i, ln in enumerate(ls[:600]):
-        text = re.sub(r"\s+", "", ln.text)
+        text = _nows(ln.text)
         if not re.search(r"绩效|决算", text):
             continue
         if not re.search(r"报告|自评表|评价表|自评情况", text):
@@ -157,7 +166,7 @@ def _name_from_titles(ls: list[Line]) -> str | None:
         for back in range(1, 3):
             if i - back < 0:
                 break
-            prev = re.sub(r"\s+", "", ls[i - back].text)
+            prev = _nows(ls[i - back].text)
             prev = re.sub(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?", "", prev)
             prev = _tidy_name(prev)
             # a finance bureau heading the page is the publisher, not the department
@@ -196,7 +205,7 @@ def fiscal_year(ls: list[Line]) -> int | None:
         if m and not re.search(r"日期", head[max(0, m.start() - 8):m.start()]):
             return int(m.group(1))
     for ln in ls:
-        text = re.sub(r"\s+", "", ln.text)
+        text = _nows(ln.text)
         if len(text) <= 60 and re.search(r"绩效", text) and re.search(r"报告|表|情况", text):
             m = _YEAR_TITLE.search(text)
             if m and not re.search(r"通知|关于|《", text):
@@ -221,7 +230,7 @@ def document_kind(ls: list[Line]) -> tuple[str, int | None]:
     ('budget_or_final_accounts' | 'policy', i) for a 决算/预算说明 or a notice or
     policy text that embeds a self-evaluation whose title is line i; and
     (kind, None) when it embeds none."""
-    heads = [re.sub(r"\s+", "", l.text) for l in ls[:3]]   # a title takes up to three lines
+    heads = [_nows(l.text) for l in ls[:3]]   # a title takes up to three lines
     kind = None
     for h in heads:
         if len(h) <= 60 and _ACCOUNTS_TITLE.search(h):
@@ -235,7 +244,7 @@ def document_kind(ls: list[Line]) -> tuple[str, int | None]:
     if kind is None:
         return "self_evaluation", None
     for i in range(1, len(ls)):
-        t = re.sub(r"\s+", "", ls[i].text)
+        t = _nows(ls[i].text)
         if (len(t) <= 60 and not re.search(r"[。；]", t) and _SELF_EVAL_TITLE.search(t)
                 and not re.match(r"^(?:关于|根据|按照|依据|《)", t) and not _POLICY_TITLE.search(t)):
             return kind, i
@@ -287,23 +296,33 @@ def narrative_figures(ls: list[Line]) -> dict:
     return out
 
 
+_ACTUAL = (re.compile(r"实有(?:人数|人员)?(?:为|共)?(\d+)[人名]"),
+           re.compile(r"实有(?:行政|在职)?人员(\d+)[人名]"),
+           re.compile(r"在职在编人员(\d+)[人名]"),
+           re.compile(r"(?<!全系统共有人员\d\d)在职人员(\d+)[人名]"))
+_AUTHORIZED = re.compile(r"(?:人员编制|核定编制|编制总数|编制数)(?:为|共)?(\d+)(?:人|名)")
+
+
 def staff_counts(ls: list[Line]) -> tuple[int | None, int | None]:
     """(编制, 实有) stated in prose."""
     authorized = actual = None
     for ln in ls:
-        t = re.sub(r"\s+", "", ln.text)
+        t = _nows(ln.text)
         if actual is None:
-            m = (re.search(r"实有(?:人数|人员)?(?:为|共)?(\d+)[人名]", t)
-                 or re.search(r"实有(?:行政|在职)?人员(\d+)[人名]", t)
-                 or re.search(r"在职在编人员(\d+)[人名]", t)
-                 or re.search(r"(?<!全系统共有人员\d\d)在职人员(\d+)[人名]", t))
+            m = (_ACTUAL[0].search(t) or _ACTUAL[1].search(t) or _ACTUAL[2].search(t)
+                 or _ACTUAL[3].search(t))
             if m:
                 actual = int(m.group(1))
         if authorized is None:
-            m = re.search(r"(?:人员编制|核定编制|编制总数|编制数)(?:为|共)?(\d+)(?:人|名)", t)
+            m = _AUTHORIZED.search(t)
             if m:
                 authorized = int(m.group(1))
     return authorized, actual
+
+
+_SCORE_WORDS = re.compile(r"(?:总分|综合评分|综合得分|自评得分|评价得分|自评分)(?:为|是|：|:)?(" + NUM + r")分")
+_GRADE_WORDS = re.compile(r"(?:等级|等次|评价结果|自评结果|评价结论|自评结论|评定)(?:为|是|：|:)[“\"]?"
+                          r"(优秀|良好|合格|不合格|一般|较差|优|良|中|差)")
 
 
 def score_and_grade(ls: list[Line]) -> tuple[float | None, str | None, str | None]:
@@ -311,13 +330,13 @@ def score_and_grade(ls: list[Line]) -> tuple[float | None, str | None, str | Non
     '综合评分为97分', '绩效自评结果为良'."""
     score = text = grade = None
     for ln in ls:
-        t = re.sub(r"\s+", "", ln.text)
+        t = _nows(ln.text)
         if score is None:
-            m = re.search(r"(?:总分|综合评分|综合得分|自评得分|评价得分|自评分)(?:为|是|：|:)?(" + NUM + r")分", t)
+            m = _SCORE_WORDS.search(t)
             if m and "满分" not in t[max(0, m.start() - 3):m.start()]:
                 score, text = float(m.group(1)), m.group(0)
         if grade is None:
-            m = re.search(r"(?:等级|等次|评价结果|自评结果|评价结论|自评结论|评定)(?:为|是|：|:)[“\"]?(优秀|良好|合格|不合格|一般|较差|优|良|中|差)", t)
+            m = _GRADE_WORDS.search(t)
             if m:
                 grade = m.group(1)
     return score, text, grade
@@ -383,7 +402,7 @@ _ITEM_SPLIT = re.compile(
 
 
 def heading_kind(text: str) -> str | None:
-    t = re.sub(r"\s+", "", text)
+    t = _nows(text)
     if len(t) > 40:
         return None
     if _APPLICATION_HEAD.search(t):
@@ -482,21 +501,25 @@ def md_escape(text: str) -> str:
     return s
 
 
+_REPORT_TITLE = re.compile(r"(绩效|支出).*(评价|自评)报告$|评价报告综述|报告综述")
+_SHEET_TITLE = re.compile(r"评分表|评价表$|自评表$")
+
+
 def narrative_lines(doc: Document, ls: list[Line]) -> list[Line]:
     """The running-text part of a document: from the title of its written report
     (…绩效…报告 / 评价报告综述) to the end, leaving out scoring sheets."""
     start = None
     for i, ln in enumerate(ls):
-        t = re.sub(r"\s+", "", ln.text)
-        if len(t) <= 50 and re.search(r"(绩效|支出).*(评价|自评)报告$|评价报告综述|报告综述", t) and i > 0:
+        t = _nows(ln.text)
+        if len(t) <= 50 and _REPORT_TITLE.search(t) and i > 0:
             start = i + 1
     if start is None:
         paras = [Line(b.line, b.text) for b in doc.blocks if isinstance(b, Paragraph)]
         return paras
     out = []
     for ln in ls[start:]:
-        t = re.sub(r"\s+", "", ln.text)
-        if re.search(r"评分表|评价表$|自评表$", t) and len(t) <= 30:
+        t = _nows(ln.text)
+        if _SHEET_TITLE.search(t) and len(t) <= 30:
             break
         out.append(ln)
     return out
