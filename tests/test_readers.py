@@ -465,3 +465,11 @@ def test_pdf_wrapped_lines_joined_and_indented_paragraphs_kept(tmp_path):
     doc = read_bytes(bytes(pdf.output()), "p.pdf")
     assert blocks(doc) == ["一" * (per_line - 2) + "二" * per_line + "三" * 5,
                            "四" * (per_line - 2) + "五" * 3]
+
+
+def test_html_with_thousands_of_unclosed_tags():
+    # old pages edited in WYSIWYG tools leave <font> tags open by the thousand
+    page = "<html><body>" + "<font size=3>" * 5000 + "<p>2023年度部门整体支出绩效自评报告</p>" + \
+           "<div>" * 3000 + "<p>支出合计100万元。</p></body></html>"
+    doc = read_bytes(page.encode("utf-8"), "deep.html")
+    assert blocks(doc) == ["2023年度部门整体支出绩效自评报告", "支出合计100万元。"]

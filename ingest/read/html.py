@@ -54,6 +54,9 @@ _DATE_LABEL = re.compile(r"(?:发文日期|发布日期|发布时间|成文日�
                          r"((?:19|20)\d{2}\s*(?:[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2}\s*日?))")
 
 
+_MAX_DEPTH = 120
+
+
 class HtmlError(ValueError):
     pass
 
@@ -110,7 +113,10 @@ class _TreeBuilder(HTMLParser):
             self.stack.pop()   # a block inside <p> ends it
         node = _Node(tag, {k.lower(): (v or "") for k, v in attrs}, self.stack[-1], self.getpos()[0])
         self.stack[-1].children.append(node)
-        if tag not in _VOID:
+        # unclosed inline tags (<font> after <font> in old pages) must not nest without
+        # end: past a depth, an inline element's content stays with its parent
+        depth = len(self.stack)
+        if tag not in _VOID and (depth < _MAX_DEPTH or (tag in _BLOCK and depth < 3 * _MAX_DEPTH)):
             self.stack.append(node)
 
     def handle_startendtag(self, tag, attrs):
