@@ -25,8 +25,8 @@ the table's indexed columns, or (only when that fails) ``jixiao_term(term, colum
 which compares after NFKC/case folding. So ``%``, ``≥`` or punctuation in a term never
 widens the match. Datasette's own filter still puts the raw text in the template context,
 so the box keeps showing exactly what was typed, and ``?_search=`` in the JSON API goes
-through the same path. ``?_search_<column>=`` works the same way for one column, except
-that a term starting inside a number (``023年``) is only found by ``_search=``.
+through the same path. ``?_search_<column>=`` works the same way for one column (each FTS
+column has the source column's name and holds that column's tokens and suffix tokens).
 ``_searchmode=raw`` passes FTS5 syntax through untouched (and adds no literal check).
 
 Site-wide search (``/search?q=``)

@@ -372,7 +372,7 @@ async def test_odd_table_searches_never_error(corpus_db, query):
 @pytest.mark.asyncio
 async def test_search_one_column(corpus_db, corpus_conn):
     ds = make_datasette(corpus_db)
-    for q in ("信访", "≥90%", "%"):
+    for q in ("信访", "≥90%", "%", "023年", "0万元"):
         r = await ds.client.get("/jixiao/sections.json", params={
             "_search_body": q, "_shape": "array", "_col": "id", "_size": "max"})
         assert r.status_code == 200
