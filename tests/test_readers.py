@@ -473,3 +473,16 @@ def test_html_with_thousands_of_unclosed_tags():
            "<div>" * 3000 + "<p>支出合计100万元。</p></body></html>"
     doc = read_bytes(page.encode("utf-8"), "deep.html")
     assert blocks(doc) == ["2023年度部门整体支出绩效自评报告", "支出合计100万元。"]
+
+
+def test_utf8_with_a_stray_byte_or_cut_mid_character_is_still_utf8():
+    text = "2024年度部门整体支出绩效自评报告\n" + "支出合计100万元。\n" * 200
+    data = text.encode("utf-8")
+    cut = data[:-2]                                          # cut inside the last character
+    glitch = data[:500] + b"\xff" + data[500:]               # one stray byte
+    for raw in (cut, glitch):
+        doc = read_bytes(raw, "r.txt")
+        assert doc.encoding == "utf-8"
+        assert doc.blocks[0].text == "2024年度部门整体支出绩效自评报告"
+    # GB18030 text is not mistaken for UTF-8 with glitches
+    assert read_bytes(text.encode("gb18030"), "r.txt").encoding == "gb18030"

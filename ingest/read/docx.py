@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 
 from ..document import Cell, Document, Paragraph, Row, Table
 from .chars import clean_artefacts
@@ -300,7 +299,7 @@ def _tidy(text: str) -> str:
 def read_docx(data: bytes, file_name: str = "") -> Document:
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+    except Exception as e:   # zip, XML and zlib errors alike: the file is damaged
         raise DocxError(f"无法打开 Word 文件（文件损坏或不是 .docx） / not a readable .docx: {e}") from e
     reader = _Reader(document)
     reader.body(document.element.body)

@@ -73,7 +73,12 @@ def decode(data: bytes) -> tuple[str, str]:
         if _plausible(text):
             return text, "utf-8"
     except UnicodeDecodeError:
-        pass
+        # UTF-8 with a glitch (a file cut mid-character, a stray byte): a handful of
+        # bad bytes in a long text; GB18030 read as UTF-8 fails on nearly every character
+        text = data.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd")
+        if bad <= max(2, len(text) // 1000) and _CJK.search(text) and _plausible(text):
+            return text.replace("\ufffd", ""), "utf-8"
     # GB18030 decodes any GBK/GB2312 text; accept it when the result is clean Chinese.
     try:
         text = data.decode("gb18030")

@@ -156,8 +156,13 @@ def _decode(data: bytes) -> tuple[str, str]:
                 "utf8": "utf-8"}.get(declared, declared)
         try:
             return data.decode(name), name
-        except (LookupError, UnicodeDecodeError):
-            pass   # a wrong declaration: detect instead
+        except LookupError:
+            pass   # an unknown declaration: detect instead
+        except UnicodeDecodeError:
+            text = data.decode(name, errors="replace")
+            if text.count("\ufffd") <= max(2, len(text) // 1000):
+                return text.replace("\ufffd", ""), name   # the declared charset, a stray bad byte
+            # a wrong declaration: detect instead
     try:
         return decode(data)
     except NotText as e:

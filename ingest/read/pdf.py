@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import re
-import statistics
 
 from ..document import Cell, Document, Paragraph, Row, Table
 from .chars import clean_artefacts

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 
 from ..document import Cell, Document, Paragraph, Row, Table
 from .chars import clean_artefacts
@@ -252,7 +251,7 @@ def _para(text: str) -> str:
 def read_xlsx(data: bytes, file_name: str = "") -> Document:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+    except Exception as e:   # zip, XML and zlib errors alike: the file is damaged
         raise XlsxError(f"无法打开 Excel 文件（文件损坏或不是 .xlsx） / not a readable .xlsx: {e}") from e
     blocks: list = []
     offset = 0
