@@ -42,6 +42,7 @@ class Summary:
     reports: int = 0
     seconds: float = 0.0
     problems: list[tuple[str, str, str]] = field(default_factory=list)   # (file, status, error)
+    timings: dict[str, float] = field(default_factory=dict)   # seconds per step after loading
 
     @property
     def total(self) -> int:
@@ -148,8 +149,9 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
                 if bar is not None:
                     bar.update(1)
             changed = summary.total - summary.unchanged
-            if changed:
-                _after_load(db)
+            summary.timings["parse_and_load"] = time.monotonic() - started
+            if changed or (search_index is not None and search_index.needs_rebuild(db.conn)):
+                _after_load(db, summary.timings)
     finally:
         if bar is not None:
             bar.close()
@@ -219,17 +221,24 @@ def _parsed(files: list[tuple[Path, str]], known: set[str], workers: int | None)
                 f.cancel()
 
 
-def _after_load(db) -> None:
+def _after_load(db, timings: dict[str, float] | None = None) -> None:
     """Checks across reports and the search index, in one transaction."""
     conn = db.conn
+    timings = {} if timings is None else timings
+
+    def step(name, fn):
+        t = time.monotonic()
+        fn()
+        timings[name] = time.monotonic() - t
+
     conn.execute("BEGIN IMMEDIATE")
     try:
         if crosscheck is not None:
-            crosscheck.copied_text_flags(conn)
-        conn.execute(schema.REFRESH_FLAG_SUMMARY)
+            step("copied_text", lambda: crosscheck.copied_text_flags(conn))
+        step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
         if search_index is not None:
-            search_index.rebuild(conn)
-        conn.execute("COMMIT")
+            step("search_index", lambda: search_index.rebuild(conn))
+        step("commit", lambda: conn.execute("COMMIT"))
     except BaseException:
         conn.execute("ROLLBACK")
         raise
