@@ -135,13 +135,21 @@ def _permutation(seed: int) -> tuple[int, ...]:
     return tuple(order)
 
 
+@lru_cache(maxsize=8)
+def _kind_offsets(seed: int) -> tuple[int, ...]:
+    """Per place, where its cycle through the department kinds starts (so a county's
+    departments are of different kinds, and every kind is as common as the others)."""
+    rng = random.Random(f"jixiao-synth:{seed}:kinds")
+    return tuple(rng.randrange(len(KINDS)) for _ in places())
+
+
 def slot(seed: int, i: int, n: int) -> Slot:
     ps = places()
     d_count = departments_for(n)
     d, year_index = i % d_count, i // d_count
     perm = _permutation(seed)
     place = ps[perm[d % len(ps)]]
-    kind = KINDS[(d // len(ps) + int(place.code) * 7) % len(KINDS)]
+    kind = KINDS[(d // len(ps) + _kind_offsets(seed)[perm[d % len(ps)]]) % len(KINDS)]
     return Slot(i, d, place, kind, FIRST_YEAR + year_index % YEARS,
                 _CYCLE[(d + seed) % len(_CYCLE)])
 
