@@ -182,3 +182,24 @@ def test_not_self_evaluation_is_a_documents_row(tmp_path):
     ingest_paths([tmp_path / "in"], tmp_path / "x.db", progress=False)
     row = sqlite3.connect(tmp_path / "x.db").execute("SELECT status, kind, error FROM documents").fetchone()
     assert row[0] == "failed" and row[1] == "budget_or_final_accounts" and "决算" in row[2]
+
+
+def test_pipe_rows_and_preformatted_tables_inside_pages_and_word_files():
+    # text tables pasted into a web page or a Word file, and a <pre> block of tab rows
+    import io
+
+    import docx
+    page = ("<html><body><p>2023年度某县信访局部门整体支出绩效自评表</p>"
+            "<p>| 一级指标 | 二级指标 | 三级指标 |</p><p>|---|---|---|</p><p>| 产出指标 | 数量指标 | 办结率 |</p>"
+            "<pre>\n联系人\t张三\n人员编制\t12\n</pre></body></html>")
+    doc = read_bytes(page.encode("utf-8"), "p.html")
+    assert [[r.texts for r in t.rows] for t in doc.tables] == [
+        [["一级指标", "二级指标", "三级指标"], ["产出指标", "数量指标", "办结率"]],
+        [["联系人", "张三"], ["人员编制", "12"]]]
+    d = docx.Document()
+    for line in ("| 一级指标 | 二级指标 |", "| 产出指标 ||"):
+        d.add_paragraph(line)
+    buf = io.BytesIO()
+    d.save(buf)
+    doc = read_bytes(buf.getvalue(), "w.docx")
+    assert [r.texts for r in doc.tables[0].rows] == [["一级指标", "二级指标"], ["产出指标"]]

@@ -10,6 +10,7 @@ from ..document import Document
 from .chars import apply_view
 from .encoding import NotText, decode
 from .text import read_text
+from .textvariants import flat_tables, pipe_tables
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".csv", ".tsv", ""}
 
@@ -62,7 +63,10 @@ def read_bytes(data: bytes, file_name: str) -> Document:
         return apply_view(doc)
     readers = _format_readers()
     if fmt in readers:
-        return apply_view(readers[fmt](data, file_name))
+        doc = readers[fmt](data, file_name)
+        # tables printed as text inside a Word file or a page: pipe rows, flattened rows
+        doc.blocks = flat_tables(pipe_tables(doc.blocks))
+        return apply_view(doc)
     if fmt in ("docx", "xlsx", "pdf", "html", "doc", "xls"):
         raise UnsupportedFormat(f"读取 {fmt} 文件所需的组件未安装 / the reader for {fmt} is not installed")
     raise UnsupportedFormat(f"不支持的文件格式 {fmt} / unsupported format: {fmt}")

@@ -423,12 +423,27 @@ class _Emitter:
                     t = _table(ch)
                     if t.rows:
                         self.blocks.append(t)
+            elif ch.tag in ("pre", "textarea", "xmp", "plaintext"):
+                # preformatted text keeps its lines: read it as a text export is read
+                self.flush()
+                from .text import parse_text
+                for b in parse_text(_inline_text(ch)):
+                    _shift_lines(b, ch.line - 1)
+                    self.blocks.append(b)
             elif ch.tag in _BLOCK:
                 self.flush()
                 self.walk(ch)
                 self.flush()
             else:
                 self.walk(ch)
+
+
+def _shift_lines(block, offset: int) -> None:
+    block.line += offset
+    for row in getattr(block, "rows", []):
+        row.line += offset
+        for c in row.cells:
+            c.line += offset
 
 
 def _cell_text(td) -> str:

@@ -92,3 +92,33 @@ def flat_tables(blocks: list) -> list:
         t = flat_table(b.text, b.line) if isinstance(b, Paragraph) else None
         out.append(t or b)
     return out
+
+
+def pipe_tables(blocks: list) -> list:
+    """Runs of Paragraphs that are pipe rows (pasted into a Word document or a web
+    page) become a Table."""
+    out: list = []
+    run: list = []
+
+    def close():
+        if len(run) >= 2:
+            lines = canonical_lines([p.text for p in run])
+            rows = [Row([Cell(c.strip(), p.line) for c in ln.split("\t")], line=p.line)
+                    for p, ln in zip(run, lines) if ln is not None]
+            for row in rows:
+                while len(row.cells) > 1 and not row.cells[-1].text:
+                    row.cells.pop()
+            out.append(Table(rows, line=rows[0].line))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for b in blocks:
+        if isinstance(b, Paragraph) and (_PIPE_ROW.match(b.text) and b.text.count("|") >= 2
+                                         or (run and _PIPE_SEPARATOR.match(b.text) and "-" in b.text)):
+            run.append(b)
+            continue
+        close()
+        out.append(b)
+    close()
+    return out
