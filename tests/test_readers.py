@@ -486,3 +486,21 @@ def test_utf8_with_a_stray_byte_or_cut_mid_character_is_still_utf8():
         assert doc.blocks[0].text == "2024年度部门整体支出绩效自评报告"
     # GB18030 text is not mistaken for UTF-8 with glitches
     assert read_bytes(text.encode("gb18030"), "r.txt").encoding == "gb18030"
+
+
+def test_legacy_doc_converted_through_libreoffice(tmp_path, monkeypatch):
+    # a stand-in for `soffice --headless --convert-to docx --outdir DIR FILE` that writes
+    # a prepared .docx where LibreOffice would, so the conversion path itself is tested
+    from ingest.read import legacy
+    prepared = tmp_path / "prepared.docx"
+    prepared.write_bytes(_docx_bytes(lambda d: d.add_paragraph("2023年度部门整体支出绩效自评报告")))
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\n"
+                    "while [ $# -gt 0 ]; do case \"$1\" in --outdir) out=\"$2\"; shift;; "
+                    "--convert-to) fmt=\"$2\"; shift;; esac; shift; done\n"
+                    f"cp '{prepared}' \"$out/source.$fmt\"\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(legacy, "office_command", lambda: str(fake))
+    doc = read_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "old.doc")
+    assert doc.format == "doc" and doc.meta["converted_with"] == "libreoffice"
+    assert blocks(doc) == ["2023年度部门整体支出绩效自评报告"]
