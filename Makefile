@@ -6,7 +6,7 @@ DB := data/jixiao.db
 HOST := 127.0.0.1
 PORT := 8001
 
-.PHONY: install db serve test test-fast browser-deps bench clean
+.PHONY: install db serve test test-fast browser-deps bench export clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,15 @@ test: install browser-deps
 test-fast: install
 	$(BIN)/pytest -q -m "not browser"
 
+# All benchmarks; JIXIAO_BENCH_REPORTS=2000 make bench for a quick run (default 100000).
 bench: install
 	$(BIN)/python -m bench
 
+# Parquet files of every table and the report_summary view, for DuckDB / Spark users.
+EXPORT := data/export
+export: db
+	$(BIN)/pip install -q -c constraints.txt -e '.[export]'
+	$(BIN)/jixiao export --db $(DB) --out $(EXPORT)
+
 clean:
-	rm -rf $(VENV) $(DB) data/inspect.json
+	rm -rf $(VENV) $(DB) data/inspect.json $(EXPORT)

@@ -66,5 +66,22 @@ def synth(n: int, out: Path, seed: int, workers: int | None) -> None:
                err=True)
 
 
+@cli.command()
+@click.option("--db", "db_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="the database")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for the .parquet files (created)")
+def export(db_path: Path, out: Path) -> None:
+    """Parquet files of every table and the report_summary view (needs pyarrow)."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise click.ClickException("pyarrow is not installed: pip install -e '.[export]'")
+    from .export import export_parquet
+
+    for name, (path, rows) in export_parquet(db_path, out).items():
+        click.echo(f"{rows:>10,} rows  {path} ({path.stat().st_size / 1024:,.0f} KiB)", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     cli()
