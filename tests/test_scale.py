@@ -1,0 +1,132 @@
+"""Scale: the synthetic corpus, parallel ingest and Parquet exports (never timings)."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ingest import synth
+from ingest.pipeline import ingest_paths
+
+N = 30          # ten departments: every layout variant appears (synth._CYCLE)
+SEED = 3
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synth") / "corpus"
+    synth.write_corpus(out, N, seed=SEED, workers=1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def serial_db(tmp_path_factory, corpus) -> Path:
+    db = tmp_path_factory.mktemp("serial") / "jixiao.db"
+    ingest_paths([corpus], db, progress=False, workers=1)
+    return db
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_synth_is_deterministic_whatever_the_number_of_workers(tmp_path, corpus):
+    again = tmp_path / "again"
+    synth.write_corpus(again, N, seed=SEED, workers=2)
+    assert _files(again) == _files(corpus)
+    names = [n for n in _files(corpus) if n.endswith(".txt")]
+    assert len(names) == N and len(set(names)) == N
+    # the same document alone, and another seed gives other documents
+    name, data, _ = synth.document(SEED, 7, N)
+    assert (corpus / name).read_bytes() == data
+    assert synth.document(SEED + 1, 7, N)[1] != data
+
+
+def test_synth_writes_every_layout_with_real_departments(corpus):
+    rows = synth.read_manifest(corpus)
+    assert len(rows) == N
+    assert {r["variant"] for r in rows} == set(synth.VARIANTS)
+    from ingest.normalise.regions import gazetteer
+    g = gazetteer()
+    for r in rows:
+        region = g.by_code[r["region_code"]]
+        assert r["department"].startswith((region.prefecture or "") + region.name) or \
+            r["department"].startswith(region.name)
+        assert synth.FIRST_YEAR <= int(r["fiscal_year"]) < synth.FIRST_YEAR + synth.YEARS
+
+
+def test_every_synthetic_document_parses_as_intended(corpus, serial_db):
+    want = {r["file"]: r for r in synth.read_manifest(corpus)}
+    conn = sqlite3.connect(serial_db)
+    got = conn.execute(
+        """SELECT d.file_name, d.status, d.error, d.layout, p.name, r.fiscal_year, g.code
+           FROM documents d JOIN reports r ON r.document_id = d.id
+           LEFT JOIN departments p ON p.id = r.department_id
+           LEFT JOIN regions g ON g.id = p.region_id ORDER BY d.id""").fetchall()
+    assert len(got) == N
+    for name, status, error, layout, dept, year, code in got:
+        w = want[name]
+        assert (status, error) == ("parsed", None), name
+        assert layout == w["layout"], name
+        assert (dept, year, code) == (w["department"], int(w["fiscal_year"]), w["region_code"]), name
+    # every report has indicators, money figures and narrative sections
+    for table in ("indicators", "finance_items", "sections"):
+        n = conn.execute(f"SELECT count(DISTINCT report_id) FROM {table}").fetchone()[0]
+        assert n == N, table
+
+
+def _dump(path: Path) -> dict:
+    conn = sqlite3.connect(path)
+    tables = [t for (t,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' AND name NOT LIKE '%_fts_%' ORDER BY name")]
+    out = {}
+    for t in tables:
+        cols = [c[1] for c in conn.execute(f"PRAGMA table_info([{t}])") if c[1] != "ingested_at"]
+        out[t] = conn.execute(f"SELECT {', '.join(cols)} FROM [{t}] ORDER BY rowid").fetchall()
+    return out
+
+
+def test_parallel_ingest_gives_the_same_database(tmp_path, corpus, serial_db):
+    db = tmp_path / "parallel.db"
+    summary = ingest_paths([corpus], db, progress=False, workers=2)
+    assert summary.parsed == N
+    a, b = _dump(serial_db), _dump(db)
+    assert a.keys() == b.keys() and "search_index" in a
+    for t in a:
+        assert a[t] == b[t], t
+    # and a second run in parallel changes nothing
+    again = ingest_paths([corpus], db, progress=False, workers=2)
+    assert again.unchanged == N
+    assert _dump(db) == b
+
+
+def test_the_loaded_file_is_an_ordinary_rollback_journal_database(serial_db):
+    conn = sqlite3.connect(serial_db)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert not Path(str(serial_db) + "-wal").exists()
+
+
+def test_export_writes_readable_parquet_for_every_table(tmp_path, serial_db):
+    pq = pytest.importorskip("pyarrow.parquet")
+    from ingest.export import export_parquet
+
+    out = export_parquet(serial_db, tmp_path / "export")
+    conn = sqlite3.connect(serial_db)
+    expected = {"documents", "regions", "departments", "reports", "finance_items", "projects",
+                "indicators", "rubric_items", "goals", "findings", "people", "sections",
+                "petition_stats", "quality_flags", "report_summary"}
+    assert expected <= set(out)
+    assert not any(name.endswith(("_fts", "_data", "_idx")) for name in out)
+    for name, (path, rows) in out.items():
+        table = pq.read_table(path)
+        assert table.num_rows == rows == conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0]
+        cols = [c[1] for c in conn.execute(f"PRAGMA table_info([{name}])")]
+        assert table.column_names == cols, name
+    reports = pq.read_table(out["reports"][0]).to_pylist()
+    first = conn.execute("SELECT id, fiscal_year, self_score FROM reports ORDER BY id").fetchone()
+    assert (reports[0]["id"], reports[0]["fiscal_year"], reports[0]["self_score"]) == first
+    summary = pq.read_table(out["report_summary"][0])
+    assert str(summary.schema.field("expenditure_total").type) == "double"
