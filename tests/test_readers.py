@@ -504,3 +504,24 @@ def test_legacy_doc_converted_through_libreoffice(tmp_path, monkeypatch):
     doc = read_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "old.doc")
     assert doc.format == "doc" and doc.meta["converted_with"] == "libreoffice"
     assert blocks(doc) == ["2023年度部门整体支出绩效自评报告"]
+
+
+def test_pdf_unruled_table_rows_and_split_words(tmp_path):
+    # tables printed without rules (columns set apart by wide gaps), and words the PDF
+    # set as separate pieces a little apart ('2021 年')
+    from fpdf import FPDF
+    font = _cjk_font_file(tmp_path)
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("cjk", "", str(font))
+    pdf.set_font("cjk", size=10)
+    em = pdf.get_string_width("一")
+    pdf.text(20, 30, "2021")
+    pdf.text(20 + pdf.get_string_width("2021") + 0.4 * em, 30, "年度离")
+    pdf.text(20 + pdf.get_string_width("2021年度离") + 0.8 * em, 30, "退休人员经费")
+    for y, cells in ((40, ("一级指标", "二级指标", "10")), (46, ("产出指标", "数量指标", "20"))):
+        for k, text in enumerate(cells):
+            pdf.text(20 + k * 8 * em, y, text)
+    doc = read_bytes(bytes(pdf.output()), "u.pdf")
+    assert blocks(doc) == ["2021年度离退休人员经费",
+                           [["一级指标", "二级指标", "10"], ["产出指标", "数量指标", "20"]]]

@@ -65,14 +65,18 @@ class _Line:
         self.bottom = max(self.bottom, ch["bottom"])
         self.x0, self.x1 = min(self.x0, ch["x0"]), max(self.x1, ch["x1"])
 
-    def text(self) -> str:
+    def text(self, columns: bool = False) -> str:
+        """The line's text; a gap wider than a word space is a space, and with
+        `columns` a gap of two characters or more (columns of an unruled table) a tab."""
         out = []
         prev = None
         for ch in sorted(self.chars, key=lambda c: c["x0"]):
             if prev is not None:
                 gap = ch["x0"] - prev["x1"]
                 size = ch.get("size") or self.size
-                if gap > 0.3 * size and prev["text"] != " " and ch["text"] != " ":
+                if columns and gap > 2.0 * size and prev["text"].strip() and ch["text"].strip():
+                    out.append("\t")
+                elif gap > 0.3 * size and prev["text"] != " " and ch["text"] != " ":
                     out.append(" ")
             out.append(ch["text"])
             prev = ch
@@ -109,13 +113,15 @@ def _lines(chars) -> list[_Line]:
     return [ln for ln in lines if ln.text().strip()]
 
 
-def _paragraphs(lines: list[_Line], left: float, right: float) -> list[tuple[list[_Line], str]]:
+def _paragraphs(lines: list[_Line], left: float, right: float,
+                columns: bool = False) -> list[tuple[list[_Line], str]]:
     """Join wrapped lines: a line goes on into the next when the next line's first
-    character would not have fitted between its end and the right edge."""
+    character would not have fitted between its end and the right edge. With
+    `columns`, a line spread in columns (tabs) is a row of its own."""
     out: list[tuple[list[_Line], str]] = []
     for ln in lines:
-        text = ln.text()
-        if out:
+        text = ln.text(columns)
+        if out and "\t" not in text and "\t" not in out[-1][1]:
             prev_lines, prev_text = out[-1]
             prev = prev_lines[-1]
             room = right - prev.x1
@@ -206,6 +212,7 @@ def read_pdf(data: bytes, file_name: str = "") -> Document:
     line_no = 0
     any_text = False
     last_table_starts = None
+    unruled: Table | None = None   # the unruled table being read, row by row
     with pdf:
         for page in pdf.pages:
             pages_first_line.append(line_no + 1)
@@ -235,15 +242,26 @@ def read_pdf(data: bytes, file_name: str = "") -> Document:
             items = []
             for t in tables:
                 items.append((t.bbox[1], "table", t))
-            for ln_group, text in _paragraphs(lines, left, right):
+            for ln_group, text in _paragraphs(lines, left, right, columns=True):
                 items.append((ln_group[0].top, "text", (ln_group, text)))
             items.sort(key=lambda x: x[0])
             for k, (top, kind, obj) in enumerate(items):
                 if kind == "text":
-                    text = _clean_text(obj[1])
+                    text = obj[1]
                     line_no += len(obj[0])
-                    if text:
-                        blocks.append(Paragraph(text, line_no - len(obj[0]) + 1))
+                    if "\t" in text:
+                        # a line in columns: a row of an unruled table, as a text export prints it
+                        cells = [Cell(_clean_text(c), line_no) for c in text.split("\t")]
+                        row = Row(cells, line=line_no)
+                        if unruled is not None and blocks and blocks[-1] is unruled:
+                            unruled.rows.append(row)
+                        else:
+                            unruled = Table([row], line=line_no)
+                            blocks.append(unruled)
+                    else:
+                        text = _clean_text(text)
+                        if text:
+                            blocks.append(Paragraph(text, line_no - len(obj[0]) + 1))
                     last_table_starts = None
                     continue
                 tchars = [c for c in chars if inside(c, obj.bbox)]
