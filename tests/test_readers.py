@@ -525,3 +525,24 @@ def test_pdf_unruled_table_rows_and_split_words(tmp_path):
     doc = read_bytes(bytes(pdf.output()), "u.pdf")
     assert blocks(doc) == ["2021年度离退休人员经费",
                            [["一级指标", "二级指标", "10"], ["产出指标", "数量指标", "20"]]]
+
+
+def test_docx_text_box_read_once():
+    # report titles set in a Word text box (stored twice: DrawingML and a VML fallback)
+    from docx.oxml import parse_xml
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+          'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+          'xmlns:v="urn:schemas-microsoft-com:vml"')
+    box = "<w:txbxContent><w:p><w:r><w:t>2023年度部门整体支出绩效自评报告</w:t></w:r></w:p></w:txbxContent>"
+
+    def build(d):
+        p = d.add_paragraph("")
+        p._p.append(parse_xml(
+            f'<w:r {ns}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{box}'
+            f'</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>{box}</v:textbox>'
+            '</w:pict></mc:Fallback></mc:AlternateContent></w:r>'))
+        d.add_paragraph("正文")
+    doc = read_bytes(_docx_bytes(build), "tb.docx")
+    assert blocks(doc) == ["2023年度部门整体支出绩效自评报告", "正文"]
+    assert [b.line for b in doc.blocks] == [2, 3]

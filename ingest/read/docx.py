@@ -217,7 +217,9 @@ class _Reader:
         label = self.numbering.label(p)
         if label and text.strip():
             text = label + text.lstrip()
-        return text.split("\n")
+        lines = text.split("\n") + _text_box_lines(p)
+        self.line += len(lines) - 1   # a text export prints each of them on a line
+        return lines
 
     def body(self, parent) -> None:
         for el in parent:
@@ -234,12 +236,12 @@ class _Reader:
 
     def cell_lines(self, tc) -> tuple[list[str], int]:
         lines: list[str] = []
-        first = 0
+        first = self.line + 1
         for el in tc.iter(_W_P):
-            ls = self.paragraph_lines(el)
-            first = first or self.line
-            lines.extend(ls)
-        return lines, first or self.line
+            if _TXBX in {a.tag for a in el.iterancestors()}:
+                continue   # read with the paragraph that anchors its text box
+            lines.extend(self.paragraph_lines(el))
+        return lines, first
 
     def table(self, tbl) -> Table:
         table = Table([], line=self.line + 1)
@@ -268,6 +270,30 @@ class _Reader:
         if table.rows:
             table.line = table.rows[0].line
         return table
+
+
+_TXBX = qn("w:txbxContent")
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _text_box_lines(p) -> list[str]:
+    """Text in text boxes anchored in the paragraph (titles are often set in one).
+    Word stores a text box twice (DrawingML and a VML fallback): the fallback is
+    skipped."""
+    out: list[str] = []
+    for box in p.iter(_TXBX):
+        anc = box.getparent()
+        skip = False
+        while anc is not None and anc is not p:
+            if anc.tag == _MC_FALLBACK:
+                skip = True
+                break
+            anc = anc.getparent()
+        if skip:
+            continue
+        for inner in box.iter(_W_P):
+            out.extend(clean_artefacts(_para_text(inner)).split("\n"))
+    return out
 
 
 def _nearest_table(el):
