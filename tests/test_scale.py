@@ -130,3 +130,27 @@ def test_export_writes_readable_parquet_for_every_table(tmp_path, serial_db):
     assert (reports[0]["id"], reports[0]["fiscal_year"], reports[0]["self_score"]) == first
     summary = pq.read_table(out["report_summary"][0])
     assert str(summary.schema.field("expenditure_total").type) == "double"
+
+
+def test_stats_tables_agree_with_the_data(tmp_path, serial_db):
+    import shutil
+
+    from ingest import stats
+
+    db = tmp_path / "stats.db"
+    shutil.copy(serial_db, db)
+    conn = sqlite3.connect(db)
+    figures = stats.rebuild(conn)
+    conn.commit()
+    one = lambda sql: conn.execute(sql).fetchone()[0]
+    assert figures["reports"] == one("SELECT count(*) FROM reports") == N
+    assert figures["departments"] == one("SELECT count(DISTINCT department_id) FROM reports")
+    assert figures["provinces"] == one("SELECT count(DISTINCT province) FROM report_summary")
+    assert figures["indicators"] == one("SELECT count(*) FROM indicators")
+    assert dict(conn.execute("SELECT name, value FROM stats"))["reports"] == N
+    by_year = conn.execute("SELECT fiscal_year, reports, expenditure_sum FROM stats_by_year").fetchall()
+    want = conn.execute("SELECT fiscal_year, count(*), round(sum(expenditure_total), 2) "
+                        "FROM report_summary GROUP BY fiscal_year ORDER BY 1").fetchall()
+    assert by_year == want
+    assert one("SELECT sum(reports) FROM stats_by_province") == N
+    assert not stats.needs_rebuild(conn)
