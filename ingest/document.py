@@ -18,6 +18,17 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 
+def trim_lines(text: str) -> str:
+    """A cell's text as printed, each line stripped of spaces (also U+3000, NBSP) and tabs,
+    leading and trailing empty lines dropped; inner empty lines stay."""
+    lines = [ln.strip(" \u3000\t\xa0") for ln in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
 @dataclass
 class Cell:
     text: str

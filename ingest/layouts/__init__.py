@@ -95,14 +95,7 @@ def _parse_report(doc: Document, context=None) -> ParseResult:
         errors.append(f"{layout.NAME} 版式解析出错: {type(e).__name__}: {e}")
     complete_from_prose(doc, ls, report, errors)
     if context is not None:
-        whole, whole_ls = context
-        if not report.department:
-            report.department = prose.department_name(whole, whole_ls)
-            if report.department and not report.department_kind:
-                report.department_kind = department_kind(report.department)
-        if not report.fiscal_year:
-            report.fiscal_year = prose.fiscal_year(whole_ls)
-        report.region_hint = " ".join(l.text for l in whole_ls[:60])
+        identify(report, *context)
     status = "parsed"
     if not report.department or not report.fiscal_year:
         missing = [n for n, v in (("部门名称 department", report.department),
@@ -115,6 +108,18 @@ def _parse_report(doc: Document, context=None) -> ParseResult:
     return ParseResult(layout=layout.NAME, reports=[report], status=status, errors=errors)
 
 
+def identify(report: Report, doc: Document, ls: list[prose.Line]) -> None:
+    """Department, its kind and the fiscal year where still missing, and the text that
+    helps resolve the region."""
+    if not report.department:
+        report.department = prose.department_name(doc, ls)
+    if report.department and not report.department_kind:
+        report.department_kind = department_kind(report.department)
+    if not report.fiscal_year:
+        report.fiscal_year = prose.fiscal_year(ls)
+    report.region_hint = " ".join(l.text for l in ls[:60])
+
+
 def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, errors: list[str]) -> None:
     def step(name, fn):
         try:
@@ -123,13 +128,7 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
             errors.append(f"{name} 解析出错: {type(e).__name__}: {e}")
 
     def ids():
-        if not report.department:
-            report.department = prose.department_name(doc, ls)
-        if report.department and not report.department_kind:
-            report.department_kind = department_kind(report.department)
-        if not report.fiscal_year:
-            report.fiscal_year = prose.fiscal_year(ls)
-        report.region_hint = " ".join(l.text for l in ls[:60])
+        identify(report, doc, ls)
         if not report.report_date:
             for ln in ls:
                 if re.search(r"(报告|填报|评价|编制)日期", ln.text):

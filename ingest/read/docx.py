@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 
-from ..document import Cell, Document, Paragraph, Row, Table
+from ..document import Cell, Document, Paragraph, Row, Table, trim_lines
 from .chars import clean_artefacts
 
 try:
@@ -314,12 +314,7 @@ def _row_cells(tr):
 
 
 def _tidy(text: str) -> str:
-    lines = [re.sub(r"[ \t]*\t[ \t]*", " ", ln).strip(" \u3000\t") for ln in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return "\n".join(lines)
+    return trim_lines(re.sub(r"[ \t]*\t[ \t]*", " ", text))
 
 
 def read_docx(data: bytes, file_name: str = "") -> Document:

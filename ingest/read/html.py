@@ -25,7 +25,7 @@ import codecs
 import re
 from html.parser import HTMLParser
 
-from ..document import Cell, Document, Paragraph, Row, Table
+from ..document import Cell, Document, Paragraph, Row, Table, trim_lines
 from ..normalise.labels import parse_date
 from .chars import clean_artefacts
 from .encoding import NotText, decode
@@ -484,7 +484,7 @@ def _table(node) -> Table:
         for td in tds:
             fill_pending()
             span, down = _span(td, "colspan"), _span(td, "rowspan")
-            cells.append(Cell(_tidy(_cell_text(td)), td.line, span=span))
+            cells.append(Cell(trim_lines(_cell_text(td)), td.line, span=span))
             if down > 1:
                 pending[col] = [down - 1, span]
             col += span
@@ -496,15 +496,6 @@ def _table(node) -> Table:
         if cells:
             table.rows.append(Row(cells, line=cells[0].line))
     return table
-
-
-def _tidy(text: str) -> str:
-    lines = [ln.strip(" \u3000\t\xa0") for ln in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return "\n".join(lines)
 
 
 def read_html(data: bytes, file_name: str = "") -> Document:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import re
 
-from ..document import Cell, Document, Paragraph, Row, Table
+from ..document import Cell, Document, Paragraph, Row, Table, trim_lines
 from .chars import clean_artefacts
 
 try:
@@ -191,15 +191,6 @@ def _table_rows(table, chars, line_no):
     return rows_out, starts
 
 
-def _tidy(text: str) -> str:
-    lines = [ln.strip(" \u3000\t") for ln in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- document
 
 def read_pdf(data: bytes, file_name: str = "") -> Document:
@@ -271,7 +262,7 @@ def read_pdf(data: bytes, file_name: str = "") -> Document:
                     cells = []
                     for text, span, _ in row:
                         line_no += max(1, text.count("\n") + 1) if text else 1
-                        cells.append(Cell(_tidy(text), line_no, span=span))
+                        cells.append(Cell(trim_lines(text), line_no, span=span))
                     table_rows.append(Row(cells, line=cells[0].line if cells else line_no))
                 # a table at the top of a page whose left and right edges are those of
                 # the table that ended the previous page goes on from it

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ..document import Cell, Document, Paragraph, Row, Table
+from ..document import Cell, Document, Paragraph, Row, Table, trim_lines
 from .chars import clean_artefacts
 from .textvariants import canonical_lines, flat_tables
 
@@ -87,18 +87,9 @@ class _CellTable:
             i += 1
         table_rows = []
         for _, cells in merged:
-            table_rows.append(Row([Cell(_tidy(t), ln) for t, ln in cells],
+            table_rows.append(Row([Cell(trim_lines(t), ln) for t, ln in cells],
                                   line=cells[0][1] if cells else 0))
         return Table(table_rows, line=self.line)
-
-
-def _tidy(text: str) -> str:
-    lines = [ln.strip(" \u3000\t") for ln in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return "\n".join(lines)
 
 
 def _continues(table: _CellTable, raw: list[str], kinds: list[str], i: int, blanks: int) -> bool:
@@ -169,7 +160,7 @@ def parse_text(text: str) -> list:
                 close()
             if row_table is None:
                 row_table = Table([], line=n)
-            cells = [Cell(_tidy(c), n) for c in line.rstrip("\n").split("\t")]
+            cells = [Cell(trim_lines(c), n) for c in line.rstrip("\n").split("\t")]
             while len(cells) > 1 and not cells[-1].text:
                 cells.pop()
             row_table.rows.append(Row(cells, line=n))

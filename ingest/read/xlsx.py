@@ -19,7 +19,7 @@ import datetime as dt
 import io
 import re
 
-from ..document import Cell, Document, Paragraph, Row, Table
+from ..document import Cell, Document, Paragraph, Row, Table, trim_lines
 from .chars import clean_artefacts
 
 try:
@@ -162,12 +162,7 @@ def cell_text(cell) -> str:
 # ---------------------------------------------------------------- sheets
 
 def _tidy(text: str) -> str:
-    lines = [ln.strip(" \u3000\t") for ln in clean_artefacts(text.replace("\r", "")).split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return "\n".join(lines)
+    return trim_lines(clean_artefacts(text.replace("\r", "")))
 
 
 def _sheet_blocks(ws, offset: int) -> list:
