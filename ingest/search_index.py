@@ -458,12 +458,22 @@ def needs_rebuild(conn) -> bool:
     return not all(_table_exists(conn, n) for n in names)
 
 
-def rebuild(conn) -> dict[str, int]:
+def _tokenised(batch: list[tuple]) -> tuple[list[tuple], list[list[tuple[str, set[str]]]]]:
+    """A batch of content rows and the tokens of their text columns (from the fourth
+    column on). Pure, so a process pool may run it."""
+    return batch, [[_index_parts(v) for v in row[3:]] for row in batch]
+
+
+def rebuild(conn, map=map) -> dict[str, int]:
     """(Re)create every search table from the current content. Never commits.
 
     Deterministic: the same content gives the same rows in the same order. Each text is
     tokenised once; a row's tokens go to its own table's FTS index and, joined, to the
     site-wide one. Returns the number of rows indexed per FTS table.
+
+    `map` tokenises the batches of content rows: the builtin by default; the ingest
+    passes an ordered, bounded map over a process pool so tokenising runs on every core
+    while this connection writes.
     """
     conn = _raw_conn(conn)
     counts: dict[str, int] = {}
@@ -509,14 +519,11 @@ def rebuild(conn) -> dict[str, int]:
         marks = ", ".join("?" * (len(spec.columns) + 1))
         insert_fts = f"INSERT INTO [{spec.fts}] (rowid, {cols}) VALUES ({marks})"
         cursor = conn.execute(sql)
-        while True:
-            batch = cursor.fetchmany(_BATCH)
-            if not batch:
-                break
+        batches = iter(lambda: cursor.fetchmany(_BATCH), [])
+        for batch, batch_parts in map(_tokenised, batches):
             fts_rows, site, site_fts = [], [], []
-            for row in batch:
+            for row, parts in zip(batch, batch_parts):
                 ref_id, report_id, title, values = row[0], row[1], row[2], row[3:]
-                parts = [_index_parts(v) for v in values]
                 fts_rows.append((ref_id,) + tuple(_join([p[0]], p[1]) for p in parts))
                 texts = [v for v in values if v]
                 if texts:
