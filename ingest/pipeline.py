@@ -8,6 +8,7 @@ import hashlib
 import os
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,7 +152,7 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
             changed = summary.total - summary.unchanged
             summary.timings["parse_and_load"] = time.monotonic() - started
             if changed or (search_index is not None and search_index.needs_rebuild(db.conn)):
-                _after_load(db, summary.timings)
+                _after_load(db, summary.timings, workers)
     finally:
         if bar is not None:
             bar.close()
@@ -197,14 +198,12 @@ def _parsed(files: list[tuple[Path, str]], known: set[str], workers: int | None)
         for path, name in files:
             yield _parse_file(path, name, frozen)
         return
-    import multiprocessing as mp
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
     from .normalise.regions import gazetteer
     gazetteer()         # loaded once here, inherited by forked workers
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if "fork" in methods else None)
+    ctx = _mp_context()
     batches = ([(str(p), n) for p, n in files[i:i + BATCH]] for i in range(0, len(files), BATCH))
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(frozenset(known),)) as pool:
@@ -221,8 +220,9 @@ def _parsed(files: list[tuple[Path, str]], known: set[str], workers: int | None)
                 f.cancel()
 
 
-def _after_load(db, timings: dict[str, float] | None = None) -> None:
-    """Checks across reports and the search index, in one transaction."""
+def _after_load(db, timings: dict[str, float] | None = None, workers: int | None = 1) -> None:
+    """Checks across reports and the search index, in one transaction. The search
+    index is tokenised by a pool of `workers` processes while this one writes."""
     conn = db.conn
     timings = {} if timings is None else timings
 
@@ -237,11 +237,45 @@ def _after_load(db, timings: dict[str, float] | None = None) -> None:
             step("copied_text", lambda: crosscheck.copied_text_flags(conn))
         step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
         if search_index is not None:
-            step("search_index", lambda: search_index.rebuild(conn))
+            with _ordered_map(workers) as pmap:
+                step("search_index", lambda: search_index.rebuild(conn, map=pmap))
         step("commit", lambda: conn.execute("COMMIT"))
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+@contextmanager
+def _ordered_map(workers: int | None):
+    """A map function over a process pool: results in input order, at most a few
+    items in flight (the input is read lazily, so memory stays flat). The builtin map
+    when there is one worker."""
+    workers = default_workers() if workers is None else max(1, int(workers))
+    if workers == 1:
+        yield map
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=_mp_context()) as pool:
+        def pmap(fn, iterable):
+            pending: deque = deque()
+            try:
+                for item in iterable:
+                    pending.append(pool.submit(fn, item))
+                    if len(pending) >= workers * IN_FLIGHT:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                for f in pending:
+                    f.cancel()
+        yield pmap
+
+
+def _mp_context():
+    import multiprocessing as mp
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
 
 
 def _progress(total: int, enabled: bool | None, out):
