@@ -35,7 +35,11 @@ def parse_document(doc: Document) -> ParseResult:
     """Layouts match on the matching view of the text (Simplified, half-width digits);
     the printed characters are put back into the stored text fields at the end."""
     apply_view(doc)
-    result = _parse_document(doc)
+    prose.forget_lines(doc)
+    try:
+        result = _parse_document(doc)
+    finally:
+        prose.forget_lines(doc)
     restore_printed(doc, result.reports)
     return result
 

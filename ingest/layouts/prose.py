@@ -33,13 +33,25 @@ class Line:
 
 
 def lines(doc: Document) -> list[Line]:
-    """Every non-empty line of text, tables flattened cell by cell, whitespace folded."""
+    """Every non-empty line of text, tables flattened cell by cell, whitespace folded.
+
+    Several layers ask for the lines of one document while it is parsed; they are
+    computed once and kept on the document until `forget_lines` (the text of a
+    document does not change while it is parsed)."""
+    cached = doc.__dict__.get("_prose_lines")
+    if cached is not None and cached[0] is doc.blocks:
+        return cached[1]
     out = []
     for no, text in doc.text_lines():
         t = _HSPACE.sub(" ", text).strip()
         if t:
             out.append(Line(no, t))
+    doc.__dict__["_prose_lines"] = (doc.blocks, out)
     return out
+
+
+def forget_lines(doc: Document) -> None:
+    doc.__dict__.pop("_prose_lines", None)
 
 
 # ---------------------------------------------------------------- department & year
