@@ -42,7 +42,7 @@ from .synth_content import (ACCORDING, DEVIATIONS, GENERIC_INDICATORS, GIVEN, KI
                             MANAGEMENT, MEASURES, PROBLEMS, SURNAMES, TEXT_ACTUALS,
                             TEXT_TARGETS, TIME_TARGETS, TITLES, Kind)
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 FIRST_YEAR = 2015
 YEARS = 10                      # fiscal years per department at full size
 
@@ -554,7 +554,10 @@ def _finance_sentences(f: Facts, for_table: bool = True) -> list[str]:
     t = f.three_public
     control = t["total"] + f.rng.randint(0, 300)
     share = f"{t['total'] / control * 100:.2f}%" if control else "0%"
-    out.append(f"“三公”经费支出合计{money(t['total'])}万元，财政下达控制数为{money(control)}万元，"
+    change = f.rng.randint(-400, 400)
+    trend = f"较上年{'增加' if change > 0 else '减少'}{money(abs(change))}万元" if change else "与上年持平"
+    out.append(f"{f.slot.year}年度“三公”经费支出合计{money(t['total'])}万元，{trend}，"
+               f"财政下达控制数为{money(control)}万元，"
                f"完成控制数的{share}，其中公务接待费{money(t['reception'])}万元，"
                f"公务用车购置及运行维护费{money(t['vehicle_running'] + t['vehicle_purchase'])}万元，"
                f"因公出国（境）费0万元。")
@@ -916,7 +919,7 @@ def render_scored_form(f: Facts) -> str:
     lines += ["四、存在的问题及原因分析"] + _items(f.problems)
     lines += ["五、下一步改进措施"] + _items(f.measures)
     lines += ["六、绩效自评结果拟应用和公开情况",
-              f"我局严格按照{s.place.county}财政局相关要求，按时将本单位绩效自评情况在门户网站上公开，公开内容全面、真实、完整。",
+              "我局严格按照财政部门相关要求，按时将本单位绩效自评情况在门户网站上公开，公开内容全面、真实、完整。",
               " "]
     f.self_score = total
     return "\n".join(lines) + "\n"
@@ -971,9 +974,9 @@ def render_workbook(f: Facts) -> str:
         ["四、存在的问题和整改情况", "", "",
          "存在问题：" + "".join(f"{k}. {p}。" for k, p in enumerate(f.problems, 1))
          + " 整改情况：" + "".join(f"{k}. {m}。" for k, m in enumerate(f.measures, 1))
-         + f"截至{y}年底已完成整改{rng.randint(1, 9)}项。"],
+         + f"截至{y}年底，{s.place.county}{s.kind.domain}领域已完成整改{rng.randint(1, 9)}项。"],
         ["五、绩效自评结果应用", "", "", f"将自评结果作为{y + 1}年度预算安排的重要依据。"],
-        ["六、主要经验及做法", "", "", f"结合{s.place.county}实际，" + "".join(f"{k}、{m}。" for k, m in enumerate(rng.sample(MEASURES, 2), 1))],
+        ["六、主要经验及做法", "", "", f"结合{s.place.county}{s.kind.domain}工作实际，" + "".join(f"{k}、{m}。" for k, m in enumerate(rng.sample(MEASURES, 2), 1))],
         ["七、其他需说明的情况", "", "", "无"],
     ]
     if f.copied:
