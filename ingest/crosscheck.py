@@ -13,6 +13,7 @@ import math
 import re
 import sqlite3
 from collections import defaultdict
+from functools import lru_cache
 
 from .checks import SEVERITY
 
@@ -90,7 +91,8 @@ def _digest(norm: str) -> int:
                           "big", signed=True)
 
 
-def copied_text_flags(db, min_chars: int = MIN_CHARS, threshold: int | None = None) -> int:
+def copied_text_flags(db, min_chars: int = MIN_CHARS, threshold: int | None = None,
+                      map=map) -> int:
     """Recompute every `copied_text` flag. Returns how many flags were inserted.
 
     Idempotent: previous copied_text flags are deleted first; reports and paragraphs
@@ -101,13 +103,15 @@ def copied_text_flags(db, min_chars: int = MIN_CHARS, threshold: int | None = No
     keeps only a 64-bit fingerprint per long paragraph, in a temporary table; SQLite
     groups them; only the reports that share a paragraph are read again, and their
     paragraphs compared as text (so a fingerprint collision cannot make a flag).
+    `map` fingerprints batches of sections (the builtin by default; the ingest passes
+    an ordered map over a process pool).
     """
     conn = _conn(db)
     own_tx = not conn.in_transaction
     if own_tx:
         conn.execute("BEGIN")
     try:
-        flags = _copied_text(conn, min_chars, threshold)
+        flags = _copied_text(conn, min_chars, threshold, map)
         conn.execute("DELETE FROM quality_flags WHERE code = ?", [COPIED_TEXT])
         conn.executemany(
             "INSERT INTO quality_flags (report_id, code, severity, message) VALUES (?, ?, ?, ?)",
@@ -132,27 +136,48 @@ _SECTIONS = """SELECT s.report_id, s.body, r.department_id, r.fiscal_year, d.nam
                ORDER BY s.report_id, s.ordinal, s.id"""
 
 
-def _copied_text(conn: sqlite3.Connection, min_chars: int, threshold: int | None) -> list[tuple]:
+@lru_cache(maxsize=65536)
+def _mask_names(name: str) -> tuple[str, ...]:
+    return tuple(own_names(name))
+
+
+def _fingerprints(job: tuple[list[tuple], int]) -> list[tuple[int, int, int]]:
+    """(digest, report id, department id) of every long paragraph of a batch of
+    (report id, body, department id, department name) rows. Pure (a pool may run it)."""
+    rows, min_chars = job
+    out = []
+    for report_id, body, dept_id, name in rows:
+        for norm, _ in paragraphs(body, _mask_names(name)):
+            if len(norm) >= min_chars:
+                out.append((_digest(norm), report_id, dept_id))
+    return out
+
+
+def _copied_text(conn: sqlite3.Connection, min_chars: int, threshold: int | None,
+                 map=map) -> list[tuple]:
     conn.execute("DROP TABLE IF EXISTS temp._copied_paras")
     conn.execute("CREATE TEMP TABLE _copied_paras (digest INTEGER NOT NULL, "
                   "report_id INTEGER NOT NULL, department_id INTEGER NOT NULL)")
     departments: set[int] = set()
-    masks: dict[str, list[str]] = {}
+    cursor = conn.execute(_SECTIONS.format(where=""))
+
+    def jobs():
+        while True:
+            rows = cursor.fetchmany(2000)
+            if not rows:
+                return
+            departments.update(r[2] for r in rows)
+            yield [(r[0], r[1], r[2], r[4]) for r in rows], min_chars
 
     def fingerprints():
         last, seen = None, set()
-        for report_id, body, dept_id, _, name in conn.execute(_SECTIONS.format(where="")):
-            departments.add(dept_id)
-            if report_id != last:
-                last, seen = report_id, set()
-            if name not in masks:
-                masks[name] = own_names(name)
-            for norm, _ in paragraphs(body, masks[name]):
-                if len(norm) >= min_chars:
-                    d = _digest(norm)
-                    if d not in seen:
-                        seen.add(d)
-                        yield (d, report_id, dept_id)
+        for found in map(_fingerprints, jobs()):
+            for d, report_id, dept_id in found:
+                if report_id != last:
+                    last, seen = report_id, set()
+                if d not in seen:
+                    seen.add(d)
+                    yield (d, report_id, dept_id)
 
     conn.executemany("INSERT INTO temp._copied_paras VALUES (?, ?, ?)", fingerprints())
     limit = threshold if threshold is not None else boilerplate_threshold(len(departments))
@@ -177,7 +202,7 @@ def _copied_text(conn: sqlite3.Connection, min_chars: int, threshold: int | None
         "WHERE digest IN (SELECT digest FROM temp._copied_candidates))")))
     for report_id, body, dept_id, year, name in rows:
         info[report_id] = (dept_id, year, name)
-        for norm, printed in paragraphs(body, masks[name]):
+        for norm, printed in paragraphs(body, _mask_names(name)):
             if len(norm) >= min_chars:
                 first = candidates.get(_digest(norm))
                 if first is not None:
