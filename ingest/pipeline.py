@@ -221,8 +221,9 @@ def _parsed(files: list[tuple[Path, str]], known: set[str], workers: int | None)
 
 
 def _after_load(db, timings: dict[str, float] | None = None, workers: int | None = 1) -> None:
-    """Checks across reports and the search index, in one transaction. The search
-    index is tokenised by a pool of `workers` processes while this one writes."""
+    """Checks across reports and the search index, in one transaction. Paragraph
+    fingerprints and search tokens are computed by a pool of `workers` processes while
+    this one writes."""
     conn = db.conn
     timings = {} if timings is None else timings
 
@@ -233,11 +234,11 @@ def _after_load(db, timings: dict[str, float] | None = None, workers: int | None
 
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if crosscheck is not None:
-            step("copied_text", lambda: crosscheck.copied_text_flags(conn))
-        step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
-        if search_index is not None:
-            with _ordered_map(workers) as pmap:
+        with _ordered_map(workers) as pmap:
+            if crosscheck is not None:
+                step("copied_text", lambda: crosscheck.copied_text_flags(conn, map=pmap))
+            step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
+            if search_index is not None:
                 step("search_index", lambda: search_index.rebuild(conn, map=pmap))
         step("commit", lambda: conn.execute("COMMIT"))
     except BaseException:
