@@ -191,6 +191,8 @@ INDEXES = """
 CREATE INDEX IF NOT EXISTS idx_reports_document ON reports(document_id);
 CREATE INDEX IF NOT EXISTS idx_reports_department ON reports(department_id, fiscal_year);
 CREATE INDEX IF NOT EXISTS idx_reports_year ON reports(fiscal_year);
+-- newest reports first (home page): ORDER BY fiscal_year DESC, report_date DESC, id DESC LIMIT n
+CREATE INDEX IF NOT EXISTS idx_reports_latest ON reports(fiscal_year, report_date);
 CREATE INDEX IF NOT EXISTS idx_departments_region ON departments(region_id);
 CREATE INDEX IF NOT EXISTS idx_finance_report ON finance_items(report_id, statement, item);
 CREATE INDEX IF NOT EXISTS idx_indicators_report ON indicators(report_id);
