@@ -8,7 +8,6 @@ import hashlib
 import os
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,8 +134,8 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
     bar = _progress(len(files), progress, out)
     seen = load.known_hashes(db, PARSER_VERSION)   # loaded before, or earlier in this run
     try:
-        with load.bulk_mode(db):
-            for name, sha, parsed in _parsed(files, seen, workers):
+        with _Workers(workers if len(files) > 1 else 1, seen) as pool, load.bulk_mode(db):
+            for name, sha, parsed in pool.parsed(files):
                 if parsed is None or sha in seen:
                     summary.unchanged += 1
                 else:
@@ -152,7 +151,7 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
             changed = summary.total - summary.unchanged
             summary.timings["parse_and_load"] = time.monotonic() - started
             if changed or (search_index is not None and search_index.needs_rebuild(db.conn)):
-                _after_load(db, summary.timings, workers)
+                _after_load(db, summary.timings, pool)
     finally:
         if bar is not None:
             bar.close()
@@ -190,42 +189,70 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _parsed(files: list[tuple[Path, str]], known: set[str], workers: int | None):
-    """(name, sha, parsed) for every file, in file order."""
-    workers = default_workers() if workers is None else max(1, int(workers))
-    if workers == 1 or len(files) <= 1:
-        frozen = frozenset(known)
-        for path, name in files:
-            yield _parse_file(path, name, frozen)
-        return
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
+class _Workers:
+    """The process pool of one ingest run, shared by parsing and the post-load steps.
 
-    from .normalise.regions import gazetteer
-    gazetteer()         # loaded once here, inherited by forked workers
-    ctx = _mp_context()
-    batches = ([(str(p), n) for p, n in files[i:i + BATCH]] for i in range(0, len(files), BATCH))
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(frozenset(known),)) as pool:
+    It is started before anything is loaded, so the forked workers are copies of a small
+    process (the writer's page cache and id caches grow later and are not duplicated).
+    `map` is ordered and bounded: at most IN_FLIGHT tasks per worker are submitted ahead
+    of the one being consumed, and the input is read lazily, so memory stays flat. With
+    one worker everything runs in this process.
+    """
+
+    def __init__(self, workers: int | None, known: set[str]):
+        self.n = default_workers() if workers is None else max(1, int(workers))
+        self.known = frozenset(known)
+        self.pool = None
+        if self.n > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            from .normalise.regions import gazetteer
+            gazetteer()         # loaded once here, inherited by the forked workers
+            self.pool = ProcessPoolExecutor(self.n, mp_context=_mp_context(),
+                                            initializer=_init_worker, initargs=(self.known,))
+
+    def __enter__(self) -> "_Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def map(self, fn, iterable):
+        if self.pool is None:
+            yield from map(fn, iterable)
+            return
+        from collections import deque
         pending: deque = deque()
         try:
-            for batch in batches:
-                pending.append(pool.submit(_parse_batch, batch))
-                if len(pending) >= workers * IN_FLIGHT:
-                    yield from pending.popleft().result()
+            for item in iterable:
+                pending.append(self.pool.submit(fn, item))
+                if len(pending) >= self.n * IN_FLIGHT:
+                    yield pending.popleft().result()
             while pending:
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
         finally:
             for f in pending:
                 f.cancel()
 
+    def parsed(self, files: list[tuple[Path, str]]):
+        """(name, sha, parsed) for every file, in file order."""
+        if self.pool is None:
+            for path, name in files:
+                yield _parse_file(path, name, self.known)
+            return
+        batches = ([(str(p), n) for p, n in files[i:i + BATCH]] for i in range(0, len(files), BATCH))
+        for results in self.map(_parse_batch, batches):
+            yield from results
 
-def _after_load(db, timings: dict[str, float] | None = None, workers: int | None = 1) -> None:
+
+def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers | None = None) -> None:
     """Checks across reports and the search index, in one transaction. Paragraph
-    fingerprints and search tokens are computed by a pool of `workers` processes while
-    this one writes."""
+    fingerprints and search tokens are computed by the worker pool while this process
+    writes."""
     conn = db.conn
     timings = {} if timings is None else timings
+    pmap = workers.map if workers is not None else map
 
     def step(name, fn):
         t = time.monotonic()
@@ -234,44 +261,15 @@ def _after_load(db, timings: dict[str, float] | None = None, workers: int | None
 
     conn.execute("BEGIN IMMEDIATE")
     try:
-        with _ordered_map(workers) as pmap:
-            if crosscheck is not None:
-                step("copied_text", lambda: crosscheck.copied_text_flags(conn, map=pmap))
-            step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
-            if search_index is not None:
-                step("search_index", lambda: search_index.rebuild(conn, map=pmap))
+        if crosscheck is not None:
+            step("copied_text", lambda: crosscheck.copied_text_flags(conn, map=pmap))
+        step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
+        if search_index is not None:
+            step("search_index", lambda: search_index.rebuild(conn, map=pmap))
         step("commit", lambda: conn.execute("COMMIT"))
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-
-
-@contextmanager
-def _ordered_map(workers: int | None):
-    """A map function over a process pool: results in input order, at most a few
-    items in flight (the input is read lazily, so memory stays flat). The builtin map
-    when there is one worker."""
-    workers = default_workers() if workers is None else max(1, int(workers))
-    if workers == 1:
-        yield map
-        return
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(workers, mp_context=_mp_context()) as pool:
-        def pmap(fn, iterable):
-            pending: deque = deque()
-            try:
-                for item in iterable:
-                    pending.append(pool.submit(fn, item))
-                    if len(pending) >= workers * IN_FLIGHT:
-                        yield pending.popleft().result()
-                while pending:
-                    yield pending.popleft().result()
-            finally:
-                for f in pending:
-                    f.cancel()
-        yield pmap
 
 
 def _mp_context():
