@@ -1,7 +1,11 @@
-"""Dispatcher: `python -m bench` runs every benchmark, `python -m bench NAME [args]` one."""
+"""Dispatcher: `python -m bench` runs every benchmark, `python -m bench NAME [args]` one.
+
+`--reports N` (or JIXIAO_BENCH_REPORTS=N) sets the size of the synthetic corpus the ingest and
+site benchmarks use (default 100000): `python -m bench --reports 2000` is a quick run."""
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -19,7 +23,26 @@ def available() -> list[str]:
     return sorted(names)
 
 
+def _reports_option(argv: list[str]) -> list[str]:
+    """`--reports N` anywhere sets JIXIAO_BENCH_REPORTS (the corpus size of the ingest and
+    site benchmarks) and is taken out of the arguments the other benchmarks see."""
+    out, i = [], 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--reports" and i + 1 < len(argv):
+            os.environ["JIXIAO_BENCH_REPORTS"] = argv[i + 1]
+            i += 2
+            continue
+        if a.startswith("--reports="):
+            os.environ["JIXIAO_BENCH_REPORTS"] = a.split("=", 1)[1]
+        else:
+            out.append(a)
+        i += 1
+    return out
+
+
 def main(argv: list[str]) -> int:
+    argv = _reports_option(argv)
     names = available()
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__.strip())
