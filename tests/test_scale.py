@@ -154,3 +154,24 @@ def test_stats_tables_agree_with_the_data(tmp_path, serial_db):
     assert by_year == want
     assert one("SELECT sum(reports) FROM stats_by_province") == N
     assert not stats.needs_rebuild(conn)
+
+
+def test_cli_synth_ingest_with_workers_and_export(tmp_path):
+    from click.testing import CliRunner
+
+    from ingest.cli import cli
+
+    runner = CliRunner()
+    out = tmp_path / "c"
+    res = runner.invoke(cli, ["synth", "--reports", "6", "--out", str(out), "--seed", "5",
+                              "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert len(list(out.rglob("*.txt"))) == 6 and (out / synth.MANIFEST).exists()
+    db = tmp_path / "c.db"
+    res = runner.invoke(cli, ["ingest", str(out), "--db", str(db), "--workers", "2", "--strict"])
+    assert res.exit_code == 0 and "6 parsed" in res.output, res.output
+    res = runner.invoke(cli, ["ingest", str(out), "--db", str(db), "--workers", "0"])
+    assert res.exit_code != 0          # at least one worker
+    pytest.importorskip("pyarrow")
+    res = runner.invoke(cli, ["export", "--db", str(db), "--out", str(tmp_path / "x")])
+    assert res.exit_code == 0 and (tmp_path / "x" / "report_summary.parquet").exists(), res.output
