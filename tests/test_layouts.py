@@ -418,3 +418,10 @@ def test_a_column_headed_单位_is_not_a_department_label():
     from ingest.layouts import prose
     doc = read_text("\t姓  名\n\t单  位\n\t某某县审计局\n\n2023年度某某县测试局整体支出绩效自评表\n")
     assert prose.department_name(doc, prose.lines(doc)) == "某某县测试局"
+
+
+def test_department_kind_keeps_place_like_characters_inside_the_kind():
+    from ingest.layouts import department_kind
+    assert department_kind("临湘市信访局") == "信访局"
+    assert department_kind("曲靖市沾益区信访局") == "信访局"
+    assert department_kind("临湘市市场监督管理局") == "市场监督管理局"

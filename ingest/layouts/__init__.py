@@ -13,6 +13,7 @@ import re
 from ..document import Document
 from ..model import FinanceItem, ParseResult, Person, Report
 from ..normalise import labels as lab
+from ..normalise.regions import place_prefix_length
 from ..read.chars import apply_view, restore_printed
 from . import county_form, narrative, prose, workbook, zhuzhou_form
 
@@ -187,9 +188,9 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
 
 
 def department_kind(name: str) -> str | None:
-    """信访局 from 临湘市信访局: the name after the last place-name suffix."""
-    m = re.search(r"(?:省|市|州|盟|区|县|旗)([^省市州盟区县旗]{2,20})$", name)
-    kind = m.group(1) if m else name
+    """信访局 from 临湘市信访局: the name after the place names the gazetteer knows
+    (市场监督管理局 keeps its 市)."""
+    kind = name[place_prefix_length(name):]
     return kind or None
 
 

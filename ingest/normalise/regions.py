@@ -158,6 +158,21 @@ def resolve(name: str, context: str = "") -> Region | None:
     return chosen
 
 
+def place_prefix_length(name: str) -> int:
+    """How many leading characters of `name` are place names the gazetteer knows
+    ('临湘市市场监督管理局' -> 3, '曲靖市沾益区信访局' -> 6)."""
+    g = gazetteer()
+    pos = 0
+    while pos < len(name):
+        for end in range(min(len(name), pos + 14), pos + 1, -1):
+            if g.candidates(name[pos:end]):
+                pos = end
+                break
+        else:
+            break
+    return pos
+
+
 def _rank(r: Region) -> tuple:
     # Prefer the more specific (county) level when a name is both, then the lowest code.
     order = {"county": 0, "prefecture": 1, "province": 2}
