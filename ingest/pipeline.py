@@ -29,6 +29,7 @@ try:
     from . import search_index
 except ImportError:  # pragma: no cover
     search_index = None
+from . import stats
 
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 
@@ -150,7 +151,8 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
                     bar.update(1)
             changed = summary.total - summary.unchanged
             summary.timings["parse_and_load"] = time.monotonic() - started
-            if changed or (search_index is not None and search_index.needs_rebuild(db.conn)):
+            if (changed or stats.needs_rebuild(db.conn)
+                    or (search_index is not None and search_index.needs_rebuild(db.conn))):
                 _after_load(db, summary.timings, pool)
     finally:
         if bar is not None:
@@ -247,7 +249,7 @@ class _Workers:
 
 
 def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers | None = None) -> None:
-    """Checks across reports and the search index, in one transaction. Paragraph
+    """Checks across reports, corpus statistics and the search index, in one transaction. Paragraph
     fingerprints and search tokens are computed by the worker pool while this process
     writes."""
     conn = db.conn
@@ -264,6 +266,7 @@ def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers |
         if crosscheck is not None:
             step("copied_text", lambda: crosscheck.copied_text_flags(conn, map=pmap))
         step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
+        step("stats", lambda: stats.rebuild(conn))
         if search_index is not None:
             step("search_index", lambda: search_index.rebuild(conn, map=pmap))
         step("commit", lambda: conn.execute("COMMIT"))
