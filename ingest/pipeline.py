@@ -134,14 +134,18 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
     started = time.monotonic()
     bar = _progress(len(files), progress, out)
     seen = load.known_hashes(db, PARSER_VERSION)   # loaded before, or earlier in this run
+    index = _SearchIndexer(db)
     try:
         with _Workers(workers if len(files) > 1 else 1, seen) as pool, load.bulk_mode(db):
-            for name, sha, parsed in pool.parsed(files):
+            index.workers = pool
+            for name, sha, parsed, tokens in pool.parsed(files):
                 if parsed is None or sha in seen:
                     summary.unchanged += 1
                 else:
                     rec, result, regions = parsed
+                    index.before_load(name, sha)
                     load.load_document(db, rec, result, regions, PARSER_VERSION)
+                    index.loaded(tokens)
                     seen.add(sha)
                     setattr(summary, result.status, getattr(summary, result.status) + 1)
                     summary.reports += len(result.reports)
@@ -151,14 +155,82 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
                     bar.update(1)
             changed = summary.total - summary.unchanged
             summary.timings["parse_and_load"] = time.monotonic() - started
+            summary.timings["search_index_while_loading"] = index.seconds
             if (changed or stats.needs_rebuild(db.conn)
                     or (search_index is not None and search_index.needs_rebuild(db.conn))):
-                _after_load(db, summary.timings, pool)
+                _after_load(db, summary.timings, pool, index)
     finally:
         if bar is not None:
             bar.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+class _SearchIndexer:
+    """Keeps the search index up to date while documents load.
+
+    A run that only adds documents indexes them as it goes, every INDEX_EVERY documents
+    in a transaction of its own, with the tokens the parsing workers computed: the
+    writer's inserts then overlap the parsing instead of waiting for it to end. A run
+    that replaces a document (same file name, or the same bytes read by another parser
+    version) rebuilds the whole index at the end instead, since a contentless FTS5 table
+    cannot forget a row by id.
+    """
+
+    INDEX_EVERY = 256
+
+    def __init__(self, db):
+        self.db = db
+        self.enabled = search_index is not None
+        self.rebuild = False
+        self.tokens: dict = {}
+        self.loaded_since = 0
+        self.seconds = 0.0
+        self.workers = None
+        rows = db.execute("SELECT file_name, sha256 FROM documents").fetchall()
+        self.names = {r[0] for r in rows}
+        self.shas = {r[1] for r in rows}
+
+    def before_load(self, name: str, sha: str) -> None:
+        if name in self.names or sha in self.shas:
+            self.rebuild = True          # load_document will replace that document
+            self.tokens.clear()
+        self.names.add(name)
+        self.shas.add(sha)
+
+    def loaded(self, tokens: dict | None) -> None:
+        if not self.enabled or self.rebuild:
+            return
+        if tokens:
+            self.tokens.update(tokens)
+        self.loaded_since += 1
+        if self.loaded_since >= self.INDEX_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        """Index what was loaded since the last flush, in one transaction."""
+        if not self.enabled or self.rebuild:
+            return
+        started = time.monotonic()
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            search_index.index_new(conn, tokens=self.tokens)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self.tokens.clear()
+        self.loaded_since = 0
+        self.seconds += time.monotonic() - started
+
+    def finish(self, conn, map) -> None:
+        """Inside the caller's transaction: the rest of the rows, or the whole index."""
+        if self.rebuild:
+            search_index.rebuild(conn, map=map)
+        else:
+            search_index.index_new(conn, tokens=self.tokens, map=map)
+            self.tokens.clear()
 
 
 # ---------------------------------------------------------------- parallel parsing
@@ -174,17 +246,24 @@ def _init_worker(known) -> None:
     _KNOWN = known
 
 
-def _parse_file(path: Path, name: str, known) -> tuple[str, str, tuple | None]:
-    """(stored name, sha256, parse_bytes result or None when the bytes are known)."""
+def _parse_file(path: Path, name: str, known, tokens: bool = False
+                ) -> tuple[str, str, tuple | None, dict | None]:
+    """(stored name, sha256, parse_bytes result or None when the bytes are known, the
+    search index parts of its texts when `tokens` asks for them)."""
     data = Path(path).read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     if sha in known:
-        return name, sha, None
-    return name, sha, parse_bytes(data, name)
+        return name, sha, None, None
+    parsed = parse_bytes(data, name)
+    found = None
+    if tokens and search_index is not None:
+        found = search_index.text_tokens(search_index.report_texts(parsed[1].reports))
+    return name, sha, parsed, found
 
 
-def _parse_batch(batch: list[tuple[str, str]]) -> list[tuple[str, str, tuple | None]]:
-    return [_parse_file(Path(p), name, _KNOWN) for p, name in batch]
+def _parse_batch(batch: list[tuple[str, str]]) -> list[tuple[str, str, tuple | None, dict | None]]:
+    """In a worker: parse, and tokenise for the search index while we are here."""
+    return [_parse_file(Path(p), name, _KNOWN, tokens=True) for p, name in batch]
 
 
 def default_workers() -> int:
@@ -238,7 +317,7 @@ class _Workers:
                 f.cancel()
 
     def parsed(self, files: list[tuple[Path, str]]):
-        """(name, sha, parsed) for every file, in file order."""
+        """(name, sha, parsed, tokens) for every file, in file order."""
         if self.pool is None:
             for path, name in files:
                 yield _parse_file(path, name, self.known)
@@ -248,7 +327,8 @@ class _Workers:
             yield from results
 
 
-def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers | None = None) -> None:
+def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers | None = None,
+                index: _SearchIndexer | None = None) -> None:
     """Checks across reports, corpus statistics and the search index, in one transaction. Paragraph
     fingerprints and search tokens are computed by the worker pool while this process
     writes."""
@@ -268,7 +348,8 @@ def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers |
         step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
         step("stats", lambda: stats.rebuild(conn))
         if search_index is not None:
-            step("search_index", lambda: search_index.rebuild(conn, map=pmap))
+            index = index or _SearchIndexer(db)
+            step("search_index", lambda: index.finish(conn, pmap))
         step("commit", lambda: conn.execute("COMMIT"))
     except BaseException:
         conn.execute("ROLLBACK")

@@ -4,7 +4,10 @@ SQLite's own FTS5 tokenizers do not fit Chinese: ``unicode61`` keeps a whole run
 characters as one token, ``trigram`` cannot find anything shorter than three characters,
 and word segmentation misses terms that cross its word boundaries (访局, 经费支). So we
 tokenise in Python at ingest time and store the result in ordinary FTS5 tables that use
-the stock ``unicode61`` tokenizer over our pre-tokenised, space-separated text. Any SQLite
+the stock ``ascii`` tokenizer over our pre-tokenised, space-separated text (it splits on
+the spaces and keeps every non-ASCII character inside a token, which is all our tokens
+need; it splits the same as ``unicode61`` would on this text, and indexes about a
+quarter faster because it never decodes a character). Any SQLite
 (the sqlite3 CLI, any Datasette) opens and queries the database; nothing custom is needed
 to read it, only to turn a person's query into an FTS5 expression (``fts_query``).
 
@@ -22,7 +25,7 @@ term; that is what makes the index a superset of ``LIKE``.
 - a run of other letters and digits is one ordinary token (2023, gdp).
 - every other visible character (punctuation and symbols: ``%``, ``≥``, ``，``) is a token
   of its own, written as U+E001 followed by its code point in hex (``symbol_token``),
-  because unicode61 would otherwise drop it. Symbols keep their place in phrases, so
+  because a tokenizer would otherwise drop it. Symbols keep their place in phrases, so
   ``≥90%`` is the phrase ``≥ 90 %`` and not any row with a 90 in it.
 - whitespace separates tokens.
 - in addition, every letter/digit token of two or more characters contributes its proper
@@ -55,18 +58,23 @@ indexed columns contain every term after folding: the rows ``LIKE`` returns, plu
 those where a letter or digit differs in width (２０２３) or form (①). An empty or
 punctuation-only query matches nothing (``NO_MATCH``) and is never an error.
 
-Tables (``rebuild``)
---------------------
-``rebuild(conn)`` drops and recreates, deterministically, inside the caller's
-transaction (it never commits):
-
+Tables (``index_new``, ``rebuild``)
+-----------------------------------
 - one contentless FTS5 table per searchable table, ``<table>_fts``, whose rowid is the
   source row's ``id`` and whose columns have the source columns' names (so Datasette's
   ``?_search_<column>=`` works): sections_fts(heading, body), indicators_fts(name,
   target_text, actual_text), projects_fts(name), goals_fts(expected, actual),
   findings_fts(text), departments_fts(name), regions_fts(name);
 - ``search_index``: one row per searchable thing for the site-wide /search page (kind,
-  report_id, ref_table, ref_id, title, text), with ``search_index_fts(text)``.
+  report_id, ref_table, ref_id, title, text), with ``search_index_fts(text)``;
+- ``search_state``: the last report, department and region id the index holds.
+
+The index grows with the data: ``index_new(conn)`` appends what was loaded since the
+state (the ingest calls it every few hundred documents while loading, with the tokens its
+parsing workers computed, so indexing overlaps parsing and adding a year of reports never
+re-reads the rest). A run that replaced or removed a document calls ``rebuild(conn)``,
+which drops and recreates everything deterministically. Both produce the same rows in
+the same order. Neither commits: the caller owns the transaction.
 
 The FTS tables are contentless (``content=''``): they hold only the index, the text lives
 in the source tables. Do not run FTS5's ``'rebuild'`` command on them; run ``rebuild`` here.
@@ -85,7 +93,7 @@ from typing import Iterable, Iterator
 
 SUFFIX_MARK = "\ue000"
 NO_MATCH = '""'          # an empty FTS5 phrase: valid syntax, matches no row
-FTS_OPTIONS = "content='', tokenize='unicode61 remove_diacritics 0'"
+FTS_OPTIONS = "content='', tokenize='ascii'"
 
 
 class _FoldTable(dict):
@@ -126,8 +134,8 @@ SYMBOL_MARK = "\ue001"
 def symbol_token(ch: str) -> str:
     """The index token of a punctuation or symbol character: U+E001 + its code in hex.
 
-    unicode61 would drop the character itself; private-use characters and hex digits
-    are token characters to it, so the token survives and keeps its position.
+    A tokenizer drops punctuation itself; private-use characters and hex digits are
+    token characters to both ``ascii`` and ``unicode61``, so the token survives and keeps its position.
     """
     return f"{SYMBOL_MARK}{ord(ch):x}"
 
@@ -394,44 +402,59 @@ CREATE TABLE {SITE_TABLE} (
 )"""
 
 
-def _header_rows(conn: sqlite3.Connection) -> Iterator[tuple]:
-    """Site rows for report titles, departments and regions, one per report:
-    (kind, report_id, ref_table, ref_id, title, text)."""
+STATE_TABLE = "search_state"
+STATE_DDL = f"CREATE TABLE {STATE_TABLE} (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL)"
+# Reports indexed per step of `index_new`: bounds the rows held in memory at once.
+CHUNK_REPORTS = 500
+# Short texts (indicator names, targets, headings) repeat across reports: cache them.
+_CACHE_CHARS = 64
+
+
+def _header_rows(conn: sqlite3.Connection, lo: int, hi: int) -> Iterator[tuple]:
+    """Site rows for report titles, departments and regions of reports lo < id <= hi:
+    (report_id, kind, ref_table, ref_id, title, text)."""
     for rid, title in conn.execute(
-            "SELECT id, title FROM reports WHERE coalesce(title, '') != '' ORDER BY id"):
-        yield ("report", rid, "reports", rid, title, title)
+            "SELECT id, title FROM reports WHERE id > ? AND id <= ? "
+            "AND coalesce(title, '') != '' ORDER BY id", [lo, hi]):
+        yield (rid, "report", "reports", rid, title, title)
     for rid, did, name in conn.execute(
             "SELECT r.id, d.id, d.name FROM reports r JOIN departments d "
-            "ON d.id = r.department_id WHERE coalesce(d.name, '') != '' ORDER BY r.id"):
-        yield ("department", rid, "departments", did, name, name)
+            "ON d.id = r.department_id WHERE r.id > ? AND r.id <= ? "
+            "AND coalesce(d.name, '') != '' ORDER BY r.id", [lo, hi]):
+        yield (rid, "department", "departments", did, name, name)
     for rid, gid, province, prefecture, name in conn.execute(
             "SELECT r.id, g.id, g.province, g.prefecture, g.name FROM reports r "
             "JOIN departments d ON d.id = r.department_id "
-            "JOIN regions g ON g.id = d.region_id ORDER BY r.id"):
+            "JOIN regions g ON g.id = d.region_id WHERE r.id > ? AND r.id <= ? "
+            "ORDER BY r.id", [lo, hi]):
         chain = []
         for part in (province, prefecture, name):
             if part and part not in chain:
                 chain.append(part)
         if chain:
-            yield ("region", rid, "regions", gid, name, " ".join(chain))
+            yield (rid, "region", "regions", gid, name, " ".join(chain))
 
 
 # Tables whose rows are both in their own FTS table and in search_index, in the order of
-# search_index: (kind, table, SQL selecting id, report_id, title, then the FTS columns).
+# search_index within a report: (kind, table, SQL selecting id, report_id, title, then
+# the FTS columns, for the reports lo < report_id <= hi).
 _CONTENT_SOURCES = (
     ("section", "sections",
      "SELECT id, report_id, heading, heading, body FROM sections "
-     "ORDER BY report_id, ordinal, id"),
+     "WHERE report_id > :lo AND report_id <= :hi ORDER BY report_id, ordinal, id"),
     ("goal", "goals",
      "SELECT id, report_id, trim('年度目标 ' || coalesce(ordinal, '')), expected, actual "
-     "FROM goals ORDER BY report_id, ordinal, id"),
+     "FROM goals WHERE report_id > :lo AND report_id <= :hi ORDER BY report_id, ordinal, id"),
     ("finding", "findings",
-     "SELECT id, report_id, kind, text FROM findings ORDER BY report_id, kind, ordinal, id"),
+     "SELECT id, report_id, kind, text FROM findings "
+     "WHERE report_id > :lo AND report_id <= :hi ORDER BY report_id, kind, ordinal, id"),
     ("project", "projects",
-     "SELECT id, report_id, name, name FROM projects ORDER BY report_id, ordinal, id"),
+     "SELECT id, report_id, name, name FROM projects "
+     "WHERE report_id > :lo AND report_id <= :hi ORDER BY report_id, ordinal, id"),
     ("indicator", "indicators",
      "SELECT id, report_id, coalesce(level2, level2_raw), name, target_text, actual_text "
-     "FROM indicators ORDER BY report_id, project_id IS NOT NULL, project_id, ordinal, id"),
+     "FROM indicators WHERE report_id > :lo AND report_id <= :hi "
+     "ORDER BY report_id, project_id IS NOT NULL, project_id, ordinal, id"),
 )
 _BATCH = 2000
 
@@ -450,98 +473,253 @@ def _create_fts(conn: sqlite3.Connection, name: str, columns: Iterable[str]) -> 
     conn.execute(f"CREATE VIRTUAL TABLE [{name}] USING fts5({cols}, {FTS_OPTIONS})")
 
 
+def _index_names() -> list[str]:
+    return [STATE_TABLE, SITE_TABLE] + [s.fts for s in SEARCHABLE.values()]
+
+
 def needs_rebuild(conn) -> bool:
     """True when a search table is missing (a database made before search existed, or by
-    another version): the ingest should then call ``rebuild`` even if no file changed."""
+    another version), or when rows were loaded that the index has not taken in yet (a
+    run stopped between loading and indexing): the ingest then brings it up to date even
+    if no file changed."""
     conn = _raw_conn(conn)
-    names = [SITE_TABLE] + [s.fts for s in SEARCHABLE.values()]
-    return not all(_table_exists(conn, n) for n in names)
+    if not all(_table_exists(conn, n) for n in _index_names()):
+        return True
+    return pending(conn)
 
 
-def _tokenised(batch: list[tuple]) -> tuple[list[tuple], list[list[tuple[str, set[str]]]]]:
-    """A batch of content rows and the tokens of their text columns (from the fourth
-    column on). Pure, so a process pool may run it."""
-    return batch, [[_index_parts(v) for v in row[3:]] for row in batch]
-
-
-def rebuild(conn, map=map) -> dict[str, int]:
-    """(Re)create every search table from the current content. Never commits.
-
-    Deterministic: the same content gives the same rows in the same order. Each text is
-    tokenised once; a row's tokens go to its own table's FTS index and, joined, to the
-    site-wide one. Returns the number of rows indexed per FTS table.
-
-    `map` tokenises the batches of content rows: the builtin by default; the ingest
-    passes an ordered, bounded map over a process pool so tokenising runs on every core
-    while this connection writes.
-    """
+def pending(conn) -> bool:
+    """True when reports, departments or regions exist beyond what the index holds."""
     conn = _raw_conn(conn)
-    counts: dict[str, int] = {}
-    present = [t for t in TABLES if _table_exists(conn, t.table)]
-    for t in present:
-        _create_fts(conn, t.fts, t.columns)
-        counts[t.fts] = 0
+    state = dict(conn.execute(f"SELECT name, last_id FROM {STATE_TABLE}"))
+    for table in ("reports", "departments", "regions"):
+        if _table_exists(conn, table):
+            top = conn.execute(f"SELECT max(id) FROM [{table}]").fetchone()[0] or 0
+            if top > state.get(table, 0):
+                return True
+    return False
+
+
+def _cached_parts(text: str) -> tuple[str, frozenset[str]]:
+    if len(text) <= _CACHE_CHARS:
+        return _cached_short(text)
+    joined, sfx = _index_parts(text)
+    return joined, frozenset(sfx)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_short(text: str) -> tuple[str, frozenset[str]]:
+    joined, sfx = _index_parts(text)
+    return joined, frozenset(sfx)
+
+
+def text_tokens(texts: Iterable[str | None]) -> dict[str, tuple[str, frozenset[str]]]:
+    """The index parts (tokens, suffix tokens) of each distinct text. Pure: the ingest's
+    parsing workers run it on what they parsed, so the writer only inserts."""
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for t in texts:
+        if t and t not in out:
+            out[t] = _cached_parts(t)
+    return out
+
+
+def report_texts(reports) -> Iterator[str | None]:
+    """Every text of parsed reports (ingest.model.Report) that goes into an FTS column:
+    the values the loader stores in the columns of ``TABLES``."""
+    for rep in reports:
+        for s in rep.sections:
+            yield s.heading
+            yield s.body
+        for g in rep.goals:
+            yield g.expected
+            yield g.actual
+        for f in rep.findings:
+            yield f.text
+        for ind in rep.indicators:
+            yield ind.name
+            yield ind.target_text
+            yield ind.actual_text
+        for p in rep.projects:
+            yield p.name
+            for ind in p.indicators:
+                yield ind.name
+                yield ind.target_text
+                yield ind.actual_text
+
+
+def _tokenised(texts: list[str]) -> dict[str, tuple[str, frozenset[str]]]:
+    return text_tokens(texts)
+
+
+class _Tokens:
+    """Index parts by text: those handed over by the parsing workers, the rest computed
+    here (through `map`, which may run on a process pool)."""
+
+    def __init__(self, known: dict | None, map=map):
+        self.known = known if known is not None else {}
+        self.map = map
+
+    def prepare(self, texts: Iterable[str | None]) -> None:
+        missing = list(dict.fromkeys(t for t in texts if t and t not in self.known
+                                     and len(t) > _CACHE_CHARS))
+        batches = [missing[i:i + _BATCH] for i in range(0, len(missing), _BATCH)]
+        if len(batches) > 1:
+            for part in self.map(_tokenised, batches):
+                self.known.update(part)
+        elif batches:
+            self.known.update(_tokenised(batches[0]))
+
+    def __getitem__(self, text: str | None) -> tuple[str, frozenset[str]]:
+        if not text:
+            return "", frozenset()
+        got = self.known.get(text)
+        return got if got is not None else _cached_parts(text)
+
+
+def create(conn) -> None:
+    """(Re)create every search table, empty. Never commits."""
+    conn = _raw_conn(conn)
+    for t in TABLES:
+        if _table_exists(conn, t.table):
+            _create_fts(conn, t.fts, t.columns)
     conn.execute(f"DROP TABLE IF EXISTS [{SITE_FTS}]")
     conn.execute(f"DROP TABLE IF EXISTS [{SITE_TABLE}]")
     conn.execute(SITE_DDL)
+    conn.execute(f"CREATE INDEX {SITE_TABLE}_report ON {SITE_TABLE}(report_id, kind)")
     _create_fts(conn, SITE_FTS, ["text"])
-    counts[SITE_FTS] = 0
-    insert_site = (f"INSERT INTO {SITE_TABLE} (id, kind, report_id, ref_table, ref_id, title, "
-                   "text) VALUES (?, ?, ?, ?, ?, ?, ?)")
-    insert_site_fts = f"INSERT INTO {SITE_FTS} (rowid, text) VALUES (?, ?)"
-    site_id = 0
+    conn.execute(f"DROP TABLE IF EXISTS [{STATE_TABLE}]")
+    conn.execute(STATE_DDL)
 
-    site, site_fts = [], []
-    for kind, report_id, ref_table, ref_id, title, text in list(_header_rows(conn)):
-        site_id += 1
-        site.append((site_id, kind, report_id, ref_table, ref_id, title, text))
-        site_fts.append((site_id, index_text(text)))
-    conn.executemany(insert_site, site)
-    conn.executemany(insert_site_fts, site_fts)
-    counts[SITE_FTS] += len(site)
+
+def ensure(conn) -> bool:
+    """Create the search tables when any is missing; True when it (re)created them."""
+    conn = _raw_conn(conn)
+    if all(_table_exists(conn, n) for n in _index_names()):
+        return False
+    create(conn)
+    return True
+
+
+def index_new(conn, tokens: dict | None = None, map=map) -> dict[str, int]:
+    """Add to the index what was loaded since it was last brought up to date: departments,
+    regions and reports whose id is above the one recorded in ``search_state``. Never
+    commits. Returns the number of rows added per FTS table.
+
+    Rows are appended report by report (titles, department, region, then sections,
+    goals, findings, projects, indicators), so a database indexed while it was loaded
+    holds the same rows, in the same order, as one indexed in a single pass afterwards.
+    Loading only ever appends with higher ids; a run that replaced or removed reports
+    must call ``rebuild`` instead (a contentless FTS5 table cannot forget a row by id).
+
+    `tokens`: index parts already computed for texts (``text_tokens``); `map` computes
+    the others and may run on a process pool.
+    """
+    conn = _raw_conn(conn)
+    ensure(conn)
+    lookup = _Tokens(tokens, map)
+    state = dict(conn.execute(f"SELECT name, last_id FROM {STATE_TABLE}"))
+    counts: dict[str, int] = {}
+    present = [t for t in TABLES if _table_exists(conn, t.table)]
+
+    def done(name: str, last_id: int) -> None:
+        conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (name, last_id) VALUES (?, ?)",
+                     [name, last_id])
 
     # departments and regions: their own FTS tables, in id order
     for t in present:
-        if t.table in ("departments", "regions"):
-            cols = ", ".join(f"[{c}]" for c in t.columns)
-            rows = conn.execute(f"SELECT id, {cols} FROM [{t.table}] ORDER BY id").fetchall()
-            marks = ", ".join("?" * (len(t.columns) + 1))
-            conn.executemany(f"INSERT INTO [{t.fts}] (rowid, {cols}) VALUES ({marks})",
-                             [(r[0],) + tuple(index_text(v) for v in r[1:]) for r in rows])
-            counts[t.fts] = len(rows)
-
-    # narrative and table content: own FTS table and search_index in one pass
-    for kind, table, sql in _CONTENT_SOURCES:
-        spec = BY_TABLE[table]
-        if spec not in present:
+        if t.table not in ("departments", "regions"):
             continue
-        cols = ", ".join(f"[{c}]" for c in spec.columns)
-        marks = ", ".join("?" * (len(spec.columns) + 1))
-        insert_fts = f"INSERT INTO [{spec.fts}] (rowid, {cols}) VALUES ({marks})"
-        cursor = conn.execute(sql)
-        batches = iter(lambda: cursor.fetchmany(_BATCH), [])
-        for batch, batch_parts in map(_tokenised, batches):
-            fts_rows, site, site_fts = [], [], []
-            for row, parts in zip(batch, batch_parts):
+        cols = ", ".join(f"[{c}]" for c in t.columns)
+        rows = conn.execute(f"SELECT id, {cols} FROM [{t.table}] WHERE id > ? ORDER BY id",
+                            [state.get(t.table, 0)]).fetchall()
+        marks = ", ".join("?" * (len(t.columns) + 1))
+        conn.executemany(f"INSERT INTO [{t.fts}] (rowid, {cols}) VALUES ({marks})",
+                         [(r[0],) + tuple(index_text(v) for v in r[1:]) for r in rows])
+        counts[t.fts] = len(rows)
+        if rows:
+            done(t.table, rows[-1][0])
+
+    last = state.get("reports", 0)
+    top = conn.execute("SELECT max(id) FROM reports").fetchone()[0] or 0
+    site_id = conn.execute(f"SELECT coalesce(max(id), 0) FROM {SITE_TABLE}").fetchone()[0]
+    insert_site = (f"INSERT INTO {SITE_TABLE} (id, kind, report_id, ref_table, ref_id, title, "
+                   "text) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    insert_site_fts = f"INSERT INTO {SITE_FTS} (rowid, text) VALUES (?, ?)"
+    sources = [(kind, BY_TABLE[table], sql) for kind, table, sql in _CONTENT_SOURCES
+               if BY_TABLE[table] in present]
+    for spec in present:
+        counts.setdefault(spec.fts, 0)
+    counts.setdefault(SITE_FTS, 0)
+    lo = last
+    while lo < top:
+        hi = min(top, lo + CHUNK_REPORTS)
+        by_report: dict[int, list[tuple]] = {}
+        for rid, *row in _header_rows(conn, lo, hi):
+            by_report.setdefault(rid, []).append((None, *row))
+        fetched = []
+        for kind, spec, sql in sources:
+            rows = conn.execute(sql, {"lo": lo, "hi": hi}).fetchall()
+            fetched.append((kind, spec, rows))
+        lookup.prepare(v for _, _, rows in fetched for r in rows for v in r[3:])
+        for kind, spec, rows in fetched:
+            fts_rows = []
+            for row in rows:
                 ref_id, report_id, title, values = row[0], row[1], row[2], row[3:]
+                parts = [lookup[v] for v in values]
                 fts_rows.append((ref_id,) + tuple(_join([p[0]], p[1]) for p in parts))
                 texts = [v for v in values if v]
                 if texts:
-                    site_id += 1
-                    site.append((site_id, kind, report_id, table, ref_id, title,
-                                 "\n".join(texts)))
+                    by_report.setdefault(report_id, []).append(
+                        (parts, kind, spec.table, ref_id, title, "\n".join(texts)))
+            if fts_rows:
+                cols = ", ".join(f"[{c}]" for c in spec.columns)
+                marks = ", ".join("?" * (len(spec.columns) + 1))
+                conn.executemany(f"INSERT INTO [{spec.fts}] (rowid, {cols}) VALUES ({marks})",
+                                 fts_rows)
+                counts[spec.fts] += len(fts_rows)
+        site, site_fts = [], []
+        for report_id in sorted(by_report):
+            for parts, kind, ref_table, ref_id, title, text in by_report[report_id]:
+                site_id += 1
+                site.append((site_id, kind, report_id, ref_table, ref_id, title, text))
+                if parts is None:
+                    site_fts.append((site_id, index_text(text)))
+                else:
                     site_fts.append((site_id, _join([p[0] for p in parts],
                                                     set().union(*(p[1] for p in parts)))))
-            conn.executemany(insert_fts, fts_rows)
-            conn.executemany(insert_site, site)
-            conn.executemany(insert_site_fts, site_fts)
-            counts[spec.fts] += len(fts_rows)
-            counts[SITE_FTS] += len(site)
-
-    conn.execute(f"CREATE INDEX {SITE_TABLE}_report ON {SITE_TABLE}(report_id, kind)")
-    for name in [t.fts for t in present] + [SITE_FTS]:
-        conn.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('optimize')")
+        conn.executemany(insert_site, site)
+        conn.executemany(insert_site_fts, site_fts)
+        counts[SITE_FTS] += len(site)
+        lo = hi
+        done("reports", hi)
     return counts
+
+
+def rebuild(conn, map=map, tokens: dict | None = None) -> dict[str, int]:
+    """Drop and recreate every search table from the current content. Never commits.
+
+    Deterministic: the same content gives the same rows in the same order (as indexing
+    the same reports with ``index_new`` while they were loaded). Each text is tokenised
+    once; a row's tokens go to its own table's FTS index and, joined, to the site-wide
+    one. Returns the number of rows indexed per FTS table.
+
+    `map` tokenises the texts in batches: the builtin by default; the ingest passes an
+    ordered, bounded map over a process pool so tokenising runs on every core while
+    this connection writes.
+    """
+    conn = _raw_conn(conn)
+    create(conn)
+    counts = index_new(conn, tokens=tokens, map=map)
+    optimize(conn)
+    return counts
+
+
+def optimize(conn) -> None:
+    """Merge each FTS index into one segment (FTS5 'optimize'). Worth it after building a
+    whole index in one go; an index grown by appends is kept in shape by FTS5's automerge."""
+    conn = _raw_conn(conn)
+    for name in [t.fts for t in TABLES if _table_exists(conn, t.fts)] + [SITE_FTS]:
+        conn.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('optimize')")
 
 
 # ---------------------------------------------------------------------------------------

@@ -27,3 +27,20 @@ def scratch_db(tmp_path, corpus_db) -> Path:
     path = tmp_path / "jixiao.db"
     shutil.copy(corpus_db, path)
     return path
+
+
+def index_snapshot(conn) -> tuple:
+    """The site rows and every FTS index's content (term, row, column, offset), which
+    does not depend on how FTS5 laid out its segments."""
+    rows = conn.execute("SELECT * FROM search_index ORDER BY id").fetchall()
+    data = {}
+    from ingest import search_index as si
+
+    for spec in si.SEARCHABLE.values():
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.[v_{spec.fts}] "
+                     f"USING fts5vocab(main, [{spec.fts}], 'instance')")
+        data[spec.fts] = conn.execute(
+            f"SELECT term, doc, col, offset FROM temp.[v_{spec.fts}] "
+            "ORDER BY term, doc, col, offset").fetchall()
+    state = conn.execute("SELECT * FROM search_state ORDER BY name").fetchall()
+    return rows, data, state

@@ -192,3 +192,102 @@ def test_cli_synth_ingest_with_workers_and_export(tmp_path):
     pytest.importorskip("pyarrow")
     res = runner.invoke(cli, ["export", "--db", str(db), "--out", str(tmp_path / "x")])
     assert res.exit_code == 0 and (tmp_path / "x" / "report_summary.parquet").exists(), res.output
+
+
+# ------------------------------------------------------------------ search index growth
+
+def _copy_with_rebuilt_index(src: Path, dst: Path) -> sqlite3.Connection:
+    import shutil
+
+    from ingest import search_index as si
+
+    shutil.copy(src, dst)
+    conn = sqlite3.connect(dst, isolation_level=None)
+    conn.execute("BEGIN")
+    si.rebuild(conn)
+    conn.execute("COMMIT")
+    return conn
+
+
+def _split_corpus(corpus: Path, tmp_path: Path, first: int) -> tuple[Path, list[Path]]:
+    """A folder with the first `first` files of the corpus, and the remaining files."""
+    files = sorted(corpus.rglob("*.txt"))
+    folder = tmp_path / "growing"
+    folder.mkdir()
+    for f in files[:first]:
+        (folder / f.name).write_bytes(f.read_bytes())
+    return folder, files[first:]
+
+
+def test_the_index_grows_with_appended_documents_as_a_rebuild_would(tmp_path, corpus,
+                                                                     monkeypatch):
+    from conftest import index_snapshot
+
+    from ingest import pipeline
+    from ingest import search_index as si
+
+    rebuilds = []
+    real = si.rebuild
+    monkeypatch.setattr(si, "rebuild", lambda *a, **k: rebuilds.append(1) or real(*a, **k))
+    monkeypatch.setattr(pipeline._SearchIndexer, "INDEX_EVERY", 4)   # several flushes
+    folder, rest = _split_corpus(corpus, tmp_path, 13)
+    db = tmp_path / "grow.db"
+    ingest_paths([folder], db, progress=False, workers=2)
+    for f in rest:
+        (folder / f.name).write_bytes(f.read_bytes())
+    summary = ingest_paths([folder], db, progress=False, workers=2)
+    assert summary.parsed + summary.partial == N - 13 and summary.unchanged == 13
+    assert rebuilds == []                     # appended, never rebuilt
+    assert summary.timings["search_index_while_loading"] > 0
+    conn = sqlite3.connect(db)
+    assert not si.needs_rebuild(conn)
+    grown = index_snapshot(conn)
+    assert index_snapshot(_copy_with_rebuilt_index(db, tmp_path / "rebuilt.db")) == grown
+    assert len(grown[0]) > N * 10
+
+
+def test_a_replaced_document_rebuilds_the_index(tmp_path, corpus):
+    from conftest import index_snapshot
+
+    from ingest import search_index as si
+
+    folder, _ = _split_corpus(corpus, tmp_path, 8)
+    db = tmp_path / "replace.db"
+    ingest_paths([folder], db, progress=False, workers=1)
+    target = sorted(folder.iterdir())[3]
+    target.write_bytes(target.read_bytes() + "\n五、其他说明\n本报告另附替换测试用语。\n".encode())
+    summary = ingest_paths([folder], db, progress=False, workers=1)
+    assert summary.unchanged == 7
+    conn = sqlite3.connect(db)
+    si.register_functions(conn)
+    # the new text is found, and the index holds exactly what a rebuild holds (no row
+    # of the replaced document is left behind)
+    sql, params = si.search_sql("sections", "sections_fts", ["heading", "body"], "替换测试用语")
+    assert len(conn.execute(sql, params).fetchall()) == 1
+    assert index_snapshot(conn) == index_snapshot(
+        _copy_with_rebuilt_index(db, tmp_path / "rebuilt.db"))
+
+
+def test_an_interrupted_index_is_completed_by_the_next_run(tmp_path, corpus, monkeypatch):
+    from conftest import index_snapshot
+
+    from ingest import pipeline
+    from ingest import search_index as si
+
+    folder, rest = _split_corpus(corpus, tmp_path, 6)
+    db = tmp_path / "interrupted.db"
+    ingest_paths([folder], db, progress=False, workers=1)
+    for f in rest[:5]:
+        (folder / f.name).write_bytes(f.read_bytes())
+    # the run stops after loading, before its rows reach the index
+    monkeypatch.setattr(pipeline._SearchIndexer, "flush", lambda self: None)
+    monkeypatch.setattr(pipeline._SearchIndexer, "finish", lambda self, conn, map: None)
+    ingest_paths([folder], db, progress=False, workers=1)
+    monkeypatch.undo()
+    conn = sqlite3.connect(db)
+    assert si.pending(conn) and si.needs_rebuild(conn)
+    summary = ingest_paths([folder], db, progress=False, workers=1)
+    assert summary.unchanged == 11
+    assert not si.needs_rebuild(conn)
+    assert index_snapshot(conn) == index_snapshot(
+        _copy_with_rebuilt_index(db, tmp_path / "rebuilt.db"))
