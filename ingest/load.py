@@ -157,22 +157,36 @@ _SQL = {
 
 class _IdCache:
     """Region and department ids already in the database, per connection. Ids created
-    inside the current transaction are staged and only kept when it commits."""
+    by the document being loaded are staged; when its load succeeds they move to the
+    open batch (if any), and are only kept for good when the transaction commits."""
 
     def __init__(self):
         self.committed: dict[tuple, int] = {}
-        self.staged: dict[tuple, int] = {}
+        self.pending: dict[tuple, int] = {}     # loaded documents of the open batch
+        self.staged: dict[tuple, int] = {}      # the document being loaded
 
     def get(self, key: tuple) -> int | None:
-        hit = self.staged.get(key)
-        return hit if hit is not None else self.committed.get(key)
+        for d in (self.staged, self.pending, self.committed):
+            hit = d.get(key)
+            if hit is not None:
+                return hit
+        return None
+
+    def release(self) -> None:
+        self.pending.update(self.staged)
+        self.staged.clear()
 
     def commit(self) -> None:
-        self.committed.update(self.staged)
-        self.staged.clear()
+        self.release()
+        self.committed.update(self.pending)
+        self.pending.clear()
 
     def rollback(self) -> None:
         self.staged.clear()
+
+    def rollback_batch(self) -> None:
+        self.staged.clear()
+        self.pending.clear()
 
 
 def _ids(db) -> _IdCache:
@@ -288,7 +302,8 @@ def load_document(db: sqlite_utils.Database, rec: DocumentRecord, result: ParseR
     now = now or datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     conn = db.conn
     cache = _ids(db)
-    conn.execute("BEGIN IMMEDIATE")
+    nested = conn.in_transaction       # inside a batch: a savepoint of its own
+    conn.execute("SAVEPOINT load_document" if nested else "BEGIN IMMEDIATE")
     try:
         same = conn.execute("SELECT id FROM documents WHERE sha256 = ?", [rec.sha256]).fetchone()
         old = conn.execute("SELECT id FROM documents WHERE file_name = ?", [rec.file_name]).fetchall()
@@ -309,13 +324,51 @@ def load_document(db: sqlite_utils.Database, rec: DocumentRecord, result: ParseR
             doc_id = conn.execute(_SQL["documents"], values).lastrowid
         for n, (rep, region) in enumerate(zip(result.reports, regions), 1):
             _insert_report(db, doc_id, n, rep, region)
-        conn.execute("COMMIT")
+        conn.execute("RELEASE load_document" if nested else "COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if nested:
+            conn.execute("ROLLBACK TO load_document")
+            conn.execute("RELEASE load_document")
+        else:
+            conn.execute("ROLLBACK")
         cache.rollback()
         raise
-    cache.commit()
+    if nested:
+        cache.release()
+    else:
+        cache.commit()
     return doc_id
+
+
+def begin_batch(db: sqlite_utils.Database) -> None:
+    """Open one transaction for several `load_document` calls (each then runs in a
+    savepoint of its own, so a document still loads whole or not at all). Committing
+    every few hundred documents instead of after each one spares the disk and the WAL
+    most of their writes. End it with `commit_batch` or `rollback_batch`."""
+    db.conn.execute("BEGIN IMMEDIATE")
+
+
+def commit_batch(db: sqlite_utils.Database) -> None:
+    db.conn.execute("COMMIT")
+    _ids(db).commit()
+
+
+def rollback_batch(db: sqlite_utils.Database) -> None:
+    if db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
+    _ids(db).rollback_batch()
+
+
+@contextmanager
+def batch(db: sqlite_utils.Database):
+    """`begin_batch` … `commit_batch`; an exception rolls the whole batch back."""
+    begin_batch(db)
+    try:
+        yield db
+    except BaseException:
+        rollback_batch(db)
+        raise
+    commit_batch(db)
 
 
 def record_failure(db: sqlite_utils.Database, rec: DocumentRecord, layout: str,

@@ -135,24 +135,27 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
     bar = _progress(len(files), progress, out)
     seen = load.known_hashes(db, PARSER_VERSION)   # loaded before, or earlier in this run
     index = _SearchIndexer(db)
+    writer = _BatchWriter(db, index)
     try:
         with _Workers(workers if len(files) > 1 else 1, seen) as pool, load.bulk_mode(db):
-            index.workers = pool
-            for name, sha, parsed, tokens in pool.parsed(files):
-                if parsed is None or sha in seen:
-                    summary.unchanged += 1
-                else:
-                    rec, result, regions = parsed
-                    index.before_load(name, sha)
-                    load.load_document(db, rec, result, regions, PARSER_VERSION)
-                    index.loaded(tokens)
-                    seen.add(sha)
-                    setattr(summary, result.status, getattr(summary, result.status) + 1)
-                    summary.reports += len(result.reports)
-                    if result.status != "parsed":
-                        summary.problems.append((name, result.status, "; ".join(result.errors)))
-                if bar is not None:
-                    bar.update(1)
+            try:
+                for name, sha, parsed, tokens in pool.parsed(files):
+                    if parsed is None or sha in seen:
+                        summary.unchanged += 1
+                    else:
+                        rec, result, regions = parsed
+                        writer.load(name, rec, result, regions, tokens)
+                        seen.add(sha)
+                        setattr(summary, result.status, getattr(summary, result.status) + 1)
+                        summary.reports += len(result.reports)
+                        if result.status != "parsed":
+                            summary.problems.append((name, result.status, "; ".join(result.errors)))
+                    if bar is not None:
+                        bar.update(1)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
             changed = summary.total - summary.unchanged
             summary.timings["parse_and_load"] = time.monotonic() - started
             summary.timings["search_index_while_loading"] = index.seconds
@@ -166,27 +169,62 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
     return summary
 
 
+class _BatchWriter:
+    """Loads documents in batches of EVERY: one transaction per batch, a savepoint per
+    document (see `load.begin_batch`), and the batch's search rows added before it
+    commits, so what is committed is always loaded and indexed together. A failure rolls
+    back the open batch only; the next run loads those files again."""
+
+    EVERY = 256
+
+    def __init__(self, db, index: "_SearchIndexer"):
+        self.db = db
+        self.index = index
+        self.open = False
+        self.n = 0
+
+    def load(self, name, rec, result, regions, tokens) -> None:
+        if not self.open:
+            load.begin_batch(self.db)
+            self.open = True
+        self.index.before_load(name, rec.sha256)
+        load.load_document(self.db, rec, result, regions, PARSER_VERSION)
+        self.index.loaded(tokens)
+        self.n += 1
+        if self.n >= self.EVERY:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.open:
+            self.index.flush()
+            load.commit_batch(self.db)
+        self.open = False
+        self.n = 0
+
+    def rollback(self) -> None:
+        if self.open:
+            load.rollback_batch(self.db)
+        self.open = False
+        self.n = 0
+
+
 class _SearchIndexer:
     """Keeps the search index up to date while documents load.
 
-    A run that only adds documents indexes them as it goes, every INDEX_EVERY documents
-    in a transaction of its own, with the tokens the parsing workers computed: the
-    writer's inserts then overlap the parsing instead of waiting for it to end. A run
-    that replaces a document (same file name, or the same bytes read by another parser
-    version) rebuilds the whole index at the end instead, since a contentless FTS5 table
-    cannot forget a row by id.
+    A run that only adds documents indexes each batch before it commits (see
+    `_BatchWriter`), with the tokens the parsing workers computed: the writer's inserts
+    then overlap the parsing instead of waiting for it to end. A run that replaces a
+    document (same file name, or the same bytes read by another parser version) rebuilds
+    the whole index at the end instead, since a contentless FTS5 table cannot forget a
+    row by id.
     """
-
-    INDEX_EVERY = 256
 
     def __init__(self, db):
         self.db = db
         self.enabled = search_index is not None
         self.rebuild = False
         self.tokens: dict = {}
-        self.loaded_since = 0
         self.seconds = 0.0
-        self.workers = None
         rows = db.execute("SELECT file_name, sha256 FROM documents").fetchall()
         self.names = {r[0] for r in rows}
         self.shas = {r[1] for r in rows}
@@ -199,29 +237,16 @@ class _SearchIndexer:
         self.shas.add(sha)
 
     def loaded(self, tokens: dict | None) -> None:
-        if not self.enabled or self.rebuild:
-            return
-        if tokens:
+        if self.enabled and not self.rebuild and tokens:
             self.tokens.update(tokens)
-        self.loaded_since += 1
-        if self.loaded_since >= self.INDEX_EVERY:
-            self.flush()
 
     def flush(self) -> None:
-        """Index what was loaded since the last flush, in one transaction."""
+        """Inside the batch's transaction: index what it loaded."""
         if not self.enabled or self.rebuild:
             return
         started = time.monotonic()
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            search_index.index_new(conn, tokens=self.tokens)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        search_index.index_new(self.db.conn, tokens=self.tokens)
         self.tokens.clear()
-        self.loaded_since = 0
         self.seconds += time.monotonic() - started
 
     def finish(self, conn, map) -> None:

@@ -210,3 +210,38 @@ def test_a_database_of_another_schema_version_is_refused_clearly(tmp_path):
     conn.close()
     res = CliRunner().invoke(cli, ["ingest", str(RAW), "--db", str(db)])
     assert res.exit_code != 0 and "schema version" in res.output
+
+
+def test_a_crash_in_a_batch_keeps_whole_documents_and_the_next_run_finishes(tmp_path, monkeypatch):
+    """Documents load in batches (one transaction, a savepoint each): a crash loses the
+    open batch, never part of a document, and a second run ends where a clean run ends."""
+    from ingest import pipeline
+
+    monkeypatch.setattr(pipeline._BatchWriter, "EVERY", 2)
+    real = load._insert_report
+    calls = []
+
+    def explode(db_, doc_id, ordinal, rep, region):
+        calls.append(1)
+        real(db_, doc_id, ordinal, rep, region)
+        if len(calls) == 3:
+            raise RuntimeError("power cut")
+
+    db = tmp_path / "d.db"
+    monkeypatch.setattr(load, "_insert_report", explode)
+    with pytest.raises(RuntimeError):
+        ingest_paths([RAW], db, progress=False, workers=1)
+    monkeypatch.setattr(load, "_insert_report", real)
+    conn = sqlite3.connect(db)
+    # the first batch (two documents) was committed whole, the second not at all
+    assert conn.execute("select count(*) from documents").fetchone()[0] == 2
+    assert conn.execute("select count(*) from reports").fetchone()[0] == 2
+    summary = ingest_paths([RAW], db, progress=False, workers=1)
+    assert summary.unchanged == 2
+    clean = tmp_path / "clean.db"
+    ingest_paths([RAW], clean, progress=False, workers=1)
+    other = sqlite3.connect(clean)
+    for t in TABLES:
+        cols = [c[1] for c in conn.execute(f"PRAGMA table_info([{t}])") if c[1] != "ingested_at"]
+        sql = f"select {', '.join(cols)} from {t} order by id"
+        assert conn.execute(sql).fetchall() == other.execute(sql).fetchall(), t
