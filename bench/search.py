@@ -8,7 +8,7 @@
    recombining fragments and filling the slots with another county, prefecture and
    province, other years and other numbers. Rows go into the real schema (sections,
    indicators, projects, goals, findings, departments, regions, reports) until the
-   site-wide ``search_index`` will have at least ``--rows`` rows.
+   searchable tables hold at least ``--rows`` rows.
 2. Index: ``ingest.search_index.rebuild`` on a copy of the corpus, timed; its size is the
    growth in used pages.
 3. Queries, ``--per-kind`` of each kind, sampled from the corpus with a fixed seed:
@@ -17,8 +17,10 @@
    boundary (spans that cross the end of a label into the following text: 访局, 经费支),
    symbol (terms with %, ≥, ≤), absent (character strings that occur nowhere).
 4. Each query runs both as search (the FTS query + literal check that the site runs,
-   ``search_index.search_sql`` over ``search_index.text``) and as the ``LIKE`` scan
-   (``text LIKE '%term%' ESCAPE '\\'`` for every term), on the same warm connection.
+   ``search_index.search_sql`` over every searchable table and its ``<table>_fts``) and
+   as the ``LIKE`` scan (``column LIKE '%term%' ESCAPE '\\'`` for every term, over the
+   same tables and columns), on the same warm connection; a query's time is the sum
+   over the tables.
    Printed: recall and precision of search against LIKE (micro-averaged over all rows
    returned), the queries with recall < 1, median and p95 latency of both, their ratio,
    index build time and size. Targets: recall 1.0, precision >= 0.99, median search
@@ -230,7 +232,7 @@ def _corpus_key(rows: int, seed: int) -> str:
 
 
 def build_corpus(path: Path, rows: int, seed: int) -> dict:
-    """Synthetic reports in the real schema, until search_index would have >= rows rows."""
+    """Synthetic reports in the real schema, until the searchable tables hold >= rows rows."""
     from ingest.normalise.regions import gazetteer
     rng = random.Random(seed)
     classes, dept_kinds = fragments()
@@ -363,12 +365,9 @@ def build_index(base: Path) -> tuple[Path, dict]:
             "SELECT sum(pgsize) FROM dbstat WHERE name LIKE '%\\_fts%' ESCAPE '\\'").fetchone()[0]
     except sqlite3.Error:
         pass
-    site_bytes = conn.execute(
-        f"SELECT sum(length(CAST(text AS BLOB))) FROM {si.SITE_TABLE}").fetchone()[0]
     conn.close()
     return path, {"seconds": seconds, "counts": counts, "growth_bytes": after - before,
-                  "fts_bytes": fts_bytes, "base_bytes": before, "text_bytes": text_bytes,
-                  "site_text_bytes": site_bytes}
+                  "fts_bytes": fts_bytes, "base_bytes": before, "text_bytes": text_bytes}
 
 
 # ----------------------------------------------------------------------------------------
@@ -468,10 +467,13 @@ def make_queries(texts: list[str], labels: list[str], per_kind: int,
 # ----------------------------------------------------------------------------------------
 # Run
 
-def _like_params(terms: list[str]) -> tuple[str, list[str]]:
-    where = " AND ".join("text LIKE ? ESCAPE '\\'" for _ in terms)
-    params = ["%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-              for t in terms]
+def _like_params(terms: list[str], columns: tuple[str, ...]) -> tuple[str, list[str]]:
+    where = " AND ".join(
+        "(" + " OR ".join(f"[{c}] LIKE ? ESCAPE '\\'" for c in columns) + ")" for _ in terms)
+    params = []
+    for t in terms:
+        pat = "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [pat] * len(columns)
     return where, params
 
 
@@ -494,27 +496,36 @@ def run(path: Path, per_kind: int, seed: int) -> dict:
     conn = sqlite3.connect(str(path))
     conn.execute("PRAGMA cache_size = -1000000")     # both methods run from memory
     si.register_functions(conn)
-    texts = [r[0] for r in conn.execute(f"SELECT text FROM {si.SITE_TABLE}")]
+    texts = [v for t in si.TABLES for c in t.columns
+             for (v,) in conn.execute(f"SELECT [{c}] FROM [{t.table}]") if v]
     labels = [r[0] for r in conn.execute(
         "SELECT name FROM indicators WHERE name IS NOT NULL GROUP BY name LIMIT 5000")]
     rng = random.Random(seed)
     queries = make_queries(texts, labels, per_kind, rng)
     del texts
-    # warm both paths: the table and the index pages into the cache
-    conn.execute(f"SELECT count(*) FROM {si.SITE_TABLE} WHERE text LIKE '%warm%'").fetchone()
-    conn.execute(f"SELECT count(*) FROM {si.SITE_FTS} WHERE {si.SITE_FTS} MATCH '\"的\"*'").fetchone()
+    # warm both paths: the tables and the index pages into the cache
+    for t in si.TABLES:
+        like, params = _like_params(["warm"], t.columns)
+        conn.execute(f"SELECT count(*) FROM [{t.table}] WHERE {like}", params).fetchone()
+        conn.execute(f"SELECT count(*) FROM [{t.fts}] WHERE [{t.fts}] MATCH '\"的\"*'").fetchone()
     results = []
     for n, (kind, q) in enumerate(queries):
         terms = si.parse_terms(q)
-        sql, params = si.search_sql(si.SITE_TABLE, si.SITE_FTS, ["text"], q)
-        where, lparams = _like_params(terms)
-        like_sql = f"SELECT id FROM {si.SITE_TABLE} WHERE {where}"
-        if n % 2:
-            found, t_search = _timed(conn, sql, params)
-            like, t_like = _timed(conn, like_sql, lparams)
-        else:
-            like, t_like = _timed(conn, like_sql, lparams)
-            found, t_search = _timed(conn, sql, params)
+        found, like, t_search, t_like = set(), set(), 0.0, 0.0
+        for t in si.TABLES:
+            sql, params = si.search_sql(t.table, t.fts, t.columns, q)
+            where, lparams = _like_params(terms, t.columns)
+            like_sql = f"SELECT id FROM [{t.table}] WHERE {where}"
+            if n % 2:
+                f, ts = _timed(conn, sql, params)
+                lk, tl = _timed(conn, like_sql, lparams)
+            else:
+                lk, tl = _timed(conn, like_sql, lparams)
+                f, ts = _timed(conn, sql, params)
+            found |= {(t.table, i) for i in f}
+            like |= {(t.table, i) for i in lk}
+            t_search += ts
+            t_like += tl
         results.append({"kind": kind, "q": q, "fts": si.fts_query(q), "like": len(like),
                         "found": len(found), "both": len(found & like),
                         "t_search": t_search, "t_like": t_like})
@@ -542,12 +553,10 @@ def _summary(rows: list[dict]) -> dict:
 def report(index: dict, result: dict) -> bool:
     rows = result["queries"]
     counts = index["counts"]
-    site = counts.get(si.SITE_FTS, 0)
     mb = 1024 * 1024
-    print(f"\nindexed rows: {site:,} in {si.SITE_TABLE}; "
-          + ", ".join(f"{k} {v:,}" for k, v in counts.items() if k != si.SITE_FTS))
-    print(f"text indexed: {index['text_bytes'] / mb:.1f} MB in the source tables, "
-          f"{index['site_text_bytes'] / mb:.1f} MB in {si.SITE_TABLE}.text")
+    print(f"\nindexed rows: {sum(counts.values()):,} ("
+          + ", ".join(f"{k} {v:,}" for k, v in counts.items()) + ")")
+    print(f"text indexed: {index['text_bytes'] / mb:.1f} MB in the source tables")
     size = f"index build: {index['seconds']:.1f} s; size {index['growth_bytes'] / mb:.1f} MB added " \
            f"(database {index['base_bytes'] / mb:.1f} MB before)"
     if index.get("fts_bytes"):
@@ -588,7 +597,7 @@ def report(index: dict, result: dict) -> bool:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench search", description=__doc__.split("\n")[0])
-    ap.add_argument("--rows", type=int, default=200_000, help="search_index rows (default 200000)")
+    ap.add_argument("--rows", type=int, default=200_000, help="rows in the searchable tables (default 200000)")
     ap.add_argument("--per-kind", type=int, default=80, help="queries per kind (default 80)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--fresh", action="store_true", help="regenerate the cached corpus")

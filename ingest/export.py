@@ -3,8 +3,8 @@
 `export_parquet(db, out)` writes one ``<table>.parquet`` per data table and one for the
 ``report_summary`` view, streaming rows in batches (memory stays flat at any size) with
 column types from the schema: INTEGER -> int64, REAL -> double, TEXT -> string. Full-text
-search tables are left out (FTS5 internals and the derived ``search_index`` rows, which
-repeat text that is already in sections, indicators, goals, findings and projects).
+search tables are left out (FTS5 internals, and ``search_state``, which only says how far
+the index has got).
 
 Needs pyarrow: ``pip install -e '.[export]'`` (``make export`` installs it).
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 BATCH = 50_000
 VIEWS = ("report_summary",)
-SKIP = ("search_index",)
+SKIP = ("search_state",)
 
 
 def _tables(conn: sqlite3.Connection) -> list[str]:

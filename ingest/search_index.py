@@ -62,19 +62,19 @@ Tables (``index_new``, ``rebuild``)
 -----------------------------------
 - one contentless FTS5 table per searchable table, ``<table>_fts``, whose rowid is the
   source row's ``id`` and whose columns have the source columns' names (so Datasette's
-  ``?_search_<column>=`` works): sections_fts(heading, body), indicators_fts(name,
-  target_text, actual_text), projects_fts(name), goals_fts(expected, actual),
-  findings_fts(text), departments_fts(name), regions_fts(name);
-- ``search_index``: one row per searchable thing for the site-wide /search page (kind,
-  report_id, ref_table, ref_id, title, text), with ``search_index_fts(text)``;
+  ``?_search_<column>=`` works): reports_fts(title), departments_fts(name),
+  regions_fts(name, province, prefecture), sections_fts(heading, body),
+  goals_fts(expected, actual), findings_fts(text), projects_fts(name),
+  indicators_fts(name, target_text, actual_text). Each text is indexed once: the
+  site-wide /search reads the same tables (``SITE_KINDS``, ``site_hits_sql``);
 - ``search_state``: the last report, department and region id the index holds.
 
 The index grows with the data: ``index_new(conn)`` appends what was loaded since the
-state (the ingest calls it every few hundred documents while loading, with the tokens its
+state (the ingest calls it for every batch of documents it loads, with the tokens its
 parsing workers computed, so indexing overlaps parsing and adding a year of reports never
 re-reads the rest). A run that replaced or removed a document calls ``rebuild(conn)``,
-which drops and recreates everything deterministically. Both produce the same rows in
-the same order. Neither commits: the caller owns the transaction.
+which drops and recreates everything deterministically. Both give the same index.
+Neither commits: the caller owns the transaction.
 
 The FTS tables are contentless (``content=''``): they hold only the index, the text lives
 in the source tables. Do not run FTS5's ``'rebuild'`` command on them; run ``rebuild`` here.
@@ -372,35 +372,20 @@ class FtsTable:
 
 
 TABLES: tuple[FtsTable, ...] = (
+    FtsTable("reports", ("title",)),
+    FtsTable("departments", ("name",)),
+    FtsTable("regions", ("name", "province", "prefecture")),
     FtsTable("sections", ("heading", "body")),
-    FtsTable("indicators", ("name", "target_text", "actual_text")),
-    FtsTable("projects", ("name",)),
     FtsTable("goals", ("expected", "actual")),
     FtsTable("findings", ("text",)),
-    FtsTable("departments", ("name",)),
-    FtsTable("regions", ("name",)),
+    FtsTable("projects", ("name",)),
+    FtsTable("indicators", ("name", "target_text", "actual_text")),
 )
 BY_TABLE = {t.table: t for t in TABLES}
-SITE_TABLE = "search_index"
-SITE_FTS = "search_index_fts"
-# Every table with a search index, by table name (the site-wide table included).
-SEARCHABLE = {**BY_TABLE, SITE_TABLE: FtsTable(SITE_TABLE, ("text",))}
-
-# Kinds of search_index rows, in display order within a report.
-KINDS = ("report", "department", "region", "section", "goal", "finding", "project",
-         "indicator")
-
-SITE_DDL = f"""
-CREATE TABLE {SITE_TABLE} (
-    id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,
-    report_id INTEGER REFERENCES reports(id),
-    ref_table TEXT NOT NULL,
-    ref_id INTEGER NOT NULL,
-    title TEXT,
-    text TEXT NOT NULL
-)"""
-
+# Every table with a search index, by table name.
+SEARCHABLE = BY_TABLE
+# Tables indexed by their own id; the others are indexed by the report their rows belong to.
+_BY_OWN_ID = ("reports", "departments", "regions")
 
 STATE_TABLE = "search_state"
 STATE_DDL = f"CREATE TABLE {STATE_TABLE} (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL)"
@@ -408,55 +393,107 @@ STATE_DDL = f"CREATE TABLE {STATE_TABLE} (name TEXT PRIMARY KEY, last_id INTEGER
 CHUNK_REPORTS = 500
 # Short texts (indicator names, targets, headings) repeat across reports: cache them.
 _CACHE_CHARS = 64
-
-
-def _header_rows(conn: sqlite3.Connection, lo: int, hi: int) -> Iterator[tuple]:
-    """Site rows for report titles, departments and regions of reports lo < id <= hi:
-    (report_id, kind, ref_table, ref_id, title, text)."""
-    for rid, title in conn.execute(
-            "SELECT id, title FROM reports WHERE id > ? AND id <= ? "
-            "AND coalesce(title, '') != '' ORDER BY id", [lo, hi]):
-        yield (rid, "report", "reports", rid, title, title)
-    for rid, did, name in conn.execute(
-            "SELECT r.id, d.id, d.name FROM reports r JOIN departments d "
-            "ON d.id = r.department_id WHERE r.id > ? AND r.id <= ? "
-            "AND coalesce(d.name, '') != '' ORDER BY r.id", [lo, hi]):
-        yield (rid, "department", "departments", did, name, name)
-    for rid, gid, province, prefecture, name in conn.execute(
-            "SELECT r.id, g.id, g.province, g.prefecture, g.name FROM reports r "
-            "JOIN departments d ON d.id = r.department_id "
-            "JOIN regions g ON g.id = d.region_id WHERE r.id > ? AND r.id <= ? "
-            "ORDER BY r.id", [lo, hi]):
-        chain = []
-        for part in (province, prefecture, name):
-            if part and part not in chain:
-                chain.append(part)
-        if chain:
-            yield (rid, "region", "regions", gid, name, " ".join(chain))
-
-
-# Tables whose rows are both in their own FTS table and in search_index, in the order of
-# search_index within a report: (kind, table, SQL selecting id, report_id, title, then
-# the FTS columns, for the reports lo < report_id <= hi).
-_CONTENT_SOURCES = (
-    ("section", "sections",
-     "SELECT id, report_id, heading, heading, body FROM sections "
-     "WHERE report_id > :lo AND report_id <= :hi ORDER BY report_id, ordinal, id"),
-    ("goal", "goals",
-     "SELECT id, report_id, trim('年度目标 ' || coalesce(ordinal, '')), expected, actual "
-     "FROM goals WHERE report_id > :lo AND report_id <= :hi ORDER BY report_id, ordinal, id"),
-    ("finding", "findings",
-     "SELECT id, report_id, kind, text FROM findings "
-     "WHERE report_id > :lo AND report_id <= :hi ORDER BY report_id, kind, ordinal, id"),
-    ("project", "projects",
-     "SELECT id, report_id, name, name FROM projects "
-     "WHERE report_id > :lo AND report_id <= :hi ORDER BY report_id, ordinal, id"),
-    ("indicator", "indicators",
-     "SELECT id, report_id, coalesce(level2, level2_raw), name, target_text, actual_text "
-     "FROM indicators WHERE report_id > :lo AND report_id <= :hi "
-     "ORDER BY report_id, project_id IS NOT NULL, project_id, ordinal, id"),
-)
 _BATCH = 2000
+
+
+@dataclass(frozen=True)
+class SiteKind:
+    """One kind of hit on the site-wide search page, read from one table's FTS index.
+
+    `hits`: FROM/JOIN clause that gives ``report_id`` and ``ref_id`` for each row of the
+    FTS table (a department or region hit counts once per report of that department or
+    region); `checked`: the columns the literal check reads; `show`: SQL giving, for
+    ``ref_id``s, the id, a title and the texts shown as the snippet.
+    """
+    kind: str
+    table: str
+    hits: str
+    checked: tuple[str, ...]
+    show: str
+    joiner: str = "\n"
+
+    @property
+    def fts(self) -> str:
+        return BY_TABLE[self.table].fts
+
+
+SITE_KINDS: tuple[SiteKind, ...] = (
+    SiteKind("report", "reports",
+             "SELECT r.id AS report_id, r.id AS ref_id FROM reports_fts "
+             "JOIN reports r ON r.id = reports_fts.rowid",
+             ("r.title",), "SELECT id, title, title FROM reports WHERE id IN ({ids})"),
+    SiteKind("department", "departments",
+             "SELECT r.id AS report_id, d.id AS ref_id FROM departments_fts "
+             "JOIN departments d ON d.id = departments_fts.rowid "
+             "JOIN reports r ON r.department_id = d.id",
+             ("d.name",), "SELECT id, name, name FROM departments WHERE id IN ({ids})"),
+    SiteKind("region", "regions",
+             "SELECT r.id AS report_id, g.id AS ref_id FROM regions_fts "
+             "JOIN regions g ON g.id = regions_fts.rowid "
+             "JOIN departments d ON d.region_id = g.id "
+             "JOIN reports r ON r.department_id = d.id",
+             ("g.name", "g.province", "g.prefecture"),
+             "SELECT id, name, province, prefecture, name FROM regions WHERE id IN ({ids})",
+             joiner=" "),
+    SiteKind("section", "sections",
+             "SELECT x.report_id, x.id AS ref_id FROM sections_fts "
+             "JOIN sections x ON x.id = sections_fts.rowid",
+             ("x.heading", "x.body"),
+             "SELECT id, heading, heading, body FROM sections WHERE id IN ({ids})"),
+    SiteKind("goal", "goals",
+             "SELECT x.report_id, x.id AS ref_id FROM goals_fts "
+             "JOIN goals x ON x.id = goals_fts.rowid",
+             ("x.expected", "x.actual"),
+             "SELECT id, trim('年度目标 ' || coalesce(ordinal, '')), expected, actual "
+             "FROM goals WHERE id IN ({ids})"),
+    SiteKind("finding", "findings",
+             "SELECT x.report_id, x.id AS ref_id FROM findings_fts "
+             "JOIN findings x ON x.id = findings_fts.rowid",
+             ("x.text",), "SELECT id, kind, text FROM findings WHERE id IN ({ids})"),
+    SiteKind("project", "projects",
+             "SELECT x.report_id, x.id AS ref_id FROM projects_fts "
+             "JOIN projects x ON x.id = projects_fts.rowid",
+             ("x.name",), "SELECT id, name, name FROM projects WHERE id IN ({ids})"),
+    SiteKind("indicator", "indicators",
+             "SELECT x.report_id, x.id AS ref_id FROM indicators_fts "
+             "JOIN indicators x ON x.id = indicators_fts.rowid",
+             ("x.name", "x.target_text", "x.actual_text"),
+             "SELECT id, coalesce(level2, level2_raw), name, target_text, actual_text "
+             "FROM indicators WHERE id IN ({ids})"),
+)
+# Kinds of site search hits, in display order within a report.
+KINDS = tuple(k.kind for k in SITE_KINDS)
+BY_KIND = {k.kind: k for k in SITE_KINDS}
+
+
+def site_hits_sql(kind: SiteKind, query: str, cap: int) -> tuple[str, dict]:
+    """SQL and params for at most `cap` hits of one kind, newest rows first: (report_id,
+    ref_id). FTS5 hands rows over in rowid order and stops at the LIMIT, so a word found
+    in millions of rows costs no more than one found in `cap`."""
+    terms = parse_terms(query)
+    params: dict = {"fts": fts_query(query)}
+    where = [f"[{kind.fts}] MATCH :fts"]
+    where += literal_clauses(terms, list(kind.checked), params, quoted=True)
+    sql = (f"{kind.hits} WHERE " + " AND ".join(where)
+           + f" ORDER BY [{kind.fts}].rowid DESC LIMIT {int(cap)}")
+    return sql, params
+
+
+def site_show_sql(kind: SiteKind, ids: list[int]) -> tuple[str, dict]:
+    """SQL and params for the title and texts of hits of one kind, by ref_id."""
+    params = {f"i{n}": i for n, i in enumerate(ids)}
+    marks = ", ".join(f":i{n}" for n in range(len(ids)))
+    return kind.show.format(ids=marks), params
+
+
+def site_text(kind: SiteKind, values) -> str:
+    """The text shown for a hit: its non-empty values, deduplicated in order (a region
+    is "province prefecture county")."""
+    out: list[str] = []
+    for v in values:
+        if v and v not in out:
+            out.append(v)
+    return kind.joiner.join(out)
 
 
 def _raw_conn(conn) -> sqlite3.Connection:
@@ -474,7 +511,7 @@ def _create_fts(conn: sqlite3.Connection, name: str, columns: Iterable[str]) -> 
 
 
 def _index_names() -> list[str]:
-    return [STATE_TABLE, SITE_TABLE] + [s.fts for s in SEARCHABLE.values()]
+    return [STATE_TABLE] + [s.fts for s in SEARCHABLE.values()]
 
 
 def needs_rebuild(conn) -> bool:
@@ -527,6 +564,7 @@ def report_texts(reports) -> Iterator[str | None]:
     """Every text of parsed reports (ingest.model.Report) that goes into an FTS column:
     the values the loader stores in the columns of ``TABLES``."""
     for rep in reports:
+        yield rep.title
         for s in rep.sections:
             yield s.heading
             yield s.body
@@ -582,11 +620,8 @@ def create(conn) -> None:
     for t in TABLES:
         if _table_exists(conn, t.table):
             _create_fts(conn, t.fts, t.columns)
-    conn.execute(f"DROP TABLE IF EXISTS [{SITE_FTS}]")
-    conn.execute(f"DROP TABLE IF EXISTS [{SITE_TABLE}]")
-    conn.execute(SITE_DDL)
-    conn.execute(f"CREATE INDEX {SITE_TABLE}_report ON {SITE_TABLE}(report_id, kind)")
-    _create_fts(conn, SITE_FTS, ["text"])
+    for old in ("search_index_fts", "search_index"):     # the site index of version 1
+        conn.execute(f"DROP TABLE IF EXISTS [{old}]")
     conn.execute(f"DROP TABLE IF EXISTS [{STATE_TABLE}]")
     conn.execute(STATE_DDL)
 
@@ -600,14 +635,24 @@ def ensure(conn) -> bool:
     return True
 
 
-def index_new(conn, tokens: dict | None = None, map=map) -> dict[str, int]:
-    """Add to the index what was loaded since it was last brought up to date: departments,
-    regions and reports whose id is above the one recorded in ``search_state``. Never
-    commits. Returns the number of rows added per FTS table.
+def _insert_sql(spec: FtsTable) -> str:
+    cols = ", ".join(f"[{c}]" for c in spec.columns)
+    marks = ", ".join("?" * (len(spec.columns) + 1))
+    return f"INSERT INTO [{spec.fts}] (rowid, {cols}) VALUES ({marks})"
 
-    Rows are appended report by report (titles, department, region, then sections,
-    goals, findings, projects, indicators), so a database indexed while it was loaded
-    holds the same rows, in the same order, as one indexed in a single pass afterwards.
+
+def _select_sql(spec: FtsTable, by: str) -> str:
+    cols = ", ".join(f"[{c}]" for c in spec.columns)
+    return (f"SELECT id, {cols} FROM [{spec.table}] WHERE [{by}] > :lo AND [{by}] <= :hi "
+            "ORDER BY id")
+
+
+def index_new(conn, tokens: dict | None = None, map=map) -> dict[str, int]:
+    """Add to the index what was loaded since it was last brought up to date: reports
+    (their titles and every row that belongs to them), departments and regions whose
+    id is above the one recorded in ``search_state``. Never commits. Returns the number
+    of rows added per FTS table.
+
     Loading only ever appends with higher ids; a run that replaced or removed reports
     must call ``rebuild`` instead (a contentless FTS5 table cannot forget a row by id).
 
@@ -618,78 +663,39 @@ def index_new(conn, tokens: dict | None = None, map=map) -> dict[str, int]:
     ensure(conn)
     lookup = _Tokens(tokens, map)
     state = dict(conn.execute(f"SELECT name, last_id FROM {STATE_TABLE}"))
-    counts: dict[str, int] = {}
     present = [t for t in TABLES if _table_exists(conn, t.table)]
+    counts = {t.fts: 0 for t in present}
+
+    def add(spec: FtsTable, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        lookup.prepare(v for r in rows for v in r[1:])
+        conn.executemany(_insert_sql(spec), [
+            (r[0],) + tuple(_join([p[0]], p[1]) for p in (lookup[v] for v in r[1:]))
+            for r in rows])
+        counts[spec.fts] += len(rows)
 
     def done(name: str, last_id: int) -> None:
         conn.execute(f"INSERT OR REPLACE INTO {STATE_TABLE} (name, last_id) VALUES (?, ?)",
                      [name, last_id])
 
-    # departments and regions: their own FTS tables, in id order
-    for t in present:
-        if t.table not in ("departments", "regions"):
-            continue
-        cols = ", ".join(f"[{c}]" for c in t.columns)
-        rows = conn.execute(f"SELECT id, {cols} FROM [{t.table}] WHERE id > ? ORDER BY id",
-                            [state.get(t.table, 0)]).fetchall()
-        marks = ", ".join("?" * (len(t.columns) + 1))
-        conn.executemany(f"INSERT INTO [{t.fts}] (rowid, {cols}) VALUES ({marks})",
-                         [(r[0],) + tuple(index_text(v) for v in r[1:]) for r in rows])
-        counts[t.fts] = len(rows)
-        if rows:
-            done(t.table, rows[-1][0])
-
-    last = state.get("reports", 0)
-    top = conn.execute("SELECT max(id) FROM reports").fetchone()[0] or 0
-    site_id = conn.execute(f"SELECT coalesce(max(id), 0) FROM {SITE_TABLE}").fetchone()[0]
-    insert_site = (f"INSERT INTO {SITE_TABLE} (id, kind, report_id, ref_table, ref_id, title, "
-                   "text) VALUES (?, ?, ?, ?, ?, ?, ?)")
-    insert_site_fts = f"INSERT INTO {SITE_FTS} (rowid, text) VALUES (?, ?)"
-    sources = [(kind, BY_TABLE[table], sql) for kind, table, sql in _CONTENT_SOURCES
-               if BY_TABLE[table] in present]
     for spec in present:
-        counts.setdefault(spec.fts, 0)
-    counts.setdefault(SITE_FTS, 0)
-    lo = last
+        if spec.table in ("departments", "regions"):
+            top = conn.execute(f"SELECT max(id) FROM [{spec.table}]").fetchone()[0] or 0
+            lo = state.get(spec.table, 0)
+            if top > lo:
+                add(spec, conn.execute(_select_sql(spec, "id"), {"lo": lo, "hi": top}).fetchall())
+                done(spec.table, top)
+
+    top = conn.execute("SELECT max(id) FROM reports").fetchone()[0] or 0
+    lo = state.get("reports", 0)
     while lo < top:
         hi = min(top, lo + CHUNK_REPORTS)
-        by_report: dict[int, list[tuple]] = {}
-        for rid, *row in _header_rows(conn, lo, hi):
-            by_report.setdefault(rid, []).append((None, *row))
-        fetched = []
-        for kind, spec, sql in sources:
-            rows = conn.execute(sql, {"lo": lo, "hi": hi}).fetchall()
-            fetched.append((kind, spec, rows))
-        lookup.prepare(v for _, _, rows in fetched for r in rows for v in r[3:])
-        for kind, spec, rows in fetched:
-            fts_rows = []
-            for row in rows:
-                ref_id, report_id, title, values = row[0], row[1], row[2], row[3:]
-                parts = [lookup[v] for v in values]
-                fts_rows.append((ref_id,) + tuple(_join([p[0]], p[1]) for p in parts))
-                texts = [v for v in values if v]
-                if texts:
-                    by_report.setdefault(report_id, []).append(
-                        (parts, kind, spec.table, ref_id, title, "\n".join(texts)))
-            if fts_rows:
-                cols = ", ".join(f"[{c}]" for c in spec.columns)
-                marks = ", ".join("?" * (len(spec.columns) + 1))
-                conn.executemany(f"INSERT INTO [{spec.fts}] (rowid, {cols}) VALUES ({marks})",
-                                 fts_rows)
-                counts[spec.fts] += len(fts_rows)
-        site, site_fts = [], []
-        for report_id in sorted(by_report):
-            for parts, kind, ref_table, ref_id, title, text in by_report[report_id]:
-                site_id += 1
-                site.append((site_id, kind, report_id, ref_table, ref_id, title, text))
-                if parts is None:
-                    site_fts.append((site_id, index_text(text)))
-                else:
-                    site_fts.append((site_id, _join([p[0] for p in parts],
-                                                    set().union(*(p[1] for p in parts)))))
-        conn.executemany(insert_site, site)
-        conn.executemany(insert_site_fts, site_fts)
-        counts[SITE_FTS] += len(site)
+        for spec in present:
+            if spec.table in ("departments", "regions"):
+                continue
+            by = "id" if spec.table == "reports" else "report_id"
+            add(spec, conn.execute(_select_sql(spec, by), {"lo": lo, "hi": hi}).fetchall())
         lo = hi
         done("reports", hi)
     return counts
@@ -698,10 +704,9 @@ def index_new(conn, tokens: dict | None = None, map=map) -> dict[str, int]:
 def rebuild(conn, map=map, tokens: dict | None = None) -> dict[str, int]:
     """Drop and recreate every search table from the current content. Never commits.
 
-    Deterministic: the same content gives the same rows in the same order (as indexing
-    the same reports with ``index_new`` while they were loaded). Each text is tokenised
-    once; a row's tokens go to its own table's FTS index and, joined, to the site-wide
-    one. Returns the number of rows indexed per FTS table.
+    Deterministic: the same content gives the same index (as indexing the same reports
+    with ``index_new`` while they were loaded). Returns the number of rows indexed per
+    FTS table.
 
     `map` tokenises the texts in batches: the builtin by default; the ingest passes an
     ordered, bounded map over a process pool so tokenising runs on every core while
@@ -718,7 +723,7 @@ def optimize(conn) -> None:
     """Merge each FTS index into one segment (FTS5 'optimize'). Worth it after building a
     whole index in one go; an index grown by appends is kept in shape by FTS5's automerge."""
     conn = _raw_conn(conn)
-    for name in [t.fts for t in TABLES if _table_exists(conn, t.fts)] + [SITE_FTS]:
+    for name in [t.fts for t in TABLES if _table_exists(conn, t.fts)]:
         conn.execute(f"INSERT INTO [{name}]([{name}]) VALUES ('optimize')")
 
 
@@ -751,7 +756,7 @@ def search_sql(table: str, fts: str, columns: Iterable[str], query: str,
 
 
 def literal_clauses(terms: list[str], columns: list[str], params: dict,
-                    prefix: str = "t") -> list[str]:
+                    prefix: str = "t", quoted: bool = False) -> list[str]:
     """One WHERE clause per term that needs it: the term occurs in one of the columns.
 
     ``instr`` on the raw text first (cheap, and true for every row LIKE finds); the
@@ -759,12 +764,14 @@ def literal_clauses(terms: list[str], columns: list[str], params: dict,
     ``register_functions`` on the connection.
     """
     clauses = []
-    cols = ", ".join(f"[{c}]" for c in columns)
+    if not quoted:
+        columns = [f"[{c}]" for c in columns]
+    cols = ", ".join(columns)
     for i, term in enumerate(terms):
         if plan_term(term).exact:
             continue
         key = f"{prefix}{i}"
         params[key] = term
-        fast = " OR ".join(f"instr([{c}], :{key}) > 0" for c in columns)
+        fast = " OR ".join(f"instr({c}, :{key}) > 0" for c in columns)
         clauses.append(f"({fast} OR jixiao_term(:{key}, {cols}))")
     return clauses

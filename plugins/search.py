@@ -4,7 +4,7 @@ The index itself is built at ingest time by ``ingest/search_index.py`` (read its
 docstring for the tokens and the query rules). This plugin only teaches Datasette to
 query it.
 
-Table search (``?_search=`` on sections, indicators, projects, … and search_index)
+Table search (``?_search=`` on reports, sections, indicators, projects, goals, …)
 -----------------------------------------------------------------
 ``metadata.yml`` names each table's FTS table (``fts_table: sections_fts``, ``fts_pk: id``),
 so Datasette 0.65's own search filter shows the search box and adds::
@@ -13,7 +13,7 @@ so Datasette 0.65's own search filter shows the search box and adds::
 
 ``escape_fts`` is an SQL function that Datasette registers on every connection
 (``datasette/sql_functions.py``). For a database that contains our index (it has a
-``search_index`` table) we register our own ``escape_fts`` after Datasette's
+``search_state`` table) we register our own ``escape_fts`` after Datasette's
 (``prepare_connection`` with ``trylast=True``: pluggy calls it after the default
 implementation, so ours replaces it on that connection only). It is
 ``search_index.fts_query``: the person's text becomes bigram phrases and prefix
@@ -31,8 +31,10 @@ column has the source column's name and holds that column's tokens and suffix to
 
 Site-wide search (``/search?q=``)
 --------------------------------
-Queries ``search_index`` / ``search_index_fts`` in the database that has them, groups the
-hits by report (most hits first), shows the department and fiscal year, up to
+Reads every table's FTS index (``search_index.SITE_KINDS``: titles, departments, regions,
+sections, goals, findings, projects, indicators), at most ``HIT_CAP`` rows of each kind,
+newest first, so a word found in millions of rows answers as fast as a rare one; groups the
+hits by report (most hits first, and says when the counts are lower bounds), shows the department and fiscal year, up to
 ``HITS_PER_REPORT`` hits per report with highlighted snippets, and links to
 ``/reports/<id>``. Snippets are built from the original text: each piece is HTML-escaped
 first and only then wrapped in ``<mark>``, so text from a document can never inject
@@ -56,6 +58,7 @@ from ingest import search_index as si
 
 REPORTS_PER_PAGE = 20
 HITS_PER_REPORT = 5
+HIT_CAP = 2000          # rows read per kind of hit; beyond it the counts are lower bounds
 SNIPPET_CHARS = 120
 MAX_QUERY_CHARS = 200
 
@@ -76,7 +79,7 @@ FINDING_LABELS = {"problem": "存在的问题", "measure": "改进措施", "expe
 def _has_index(conn) -> bool:
     try:
         return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
-                            [si.SITE_TABLE]).fetchone() is not None
+                            [si.STATE_TABLE]).fetchone() is not None
     except Exception:
         return False
 
@@ -213,7 +216,7 @@ async def _find_database(datasette):
     for name, db in datasette.databases.items():
         if name.startswith("_"):
             continue
-        if await db.table_exists(si.SITE_TABLE):
+        if await db.table_exists(si.STATE_TABLE):
             return db
     return None
 
@@ -224,53 +227,76 @@ def _hit_title(kind: str, title: str | None) -> str:
     return title or ""
 
 
-async def run_search(db, q: str, page: int = 1) -> dict:
-    """Groups of hits by report for the site-wide search page (and its JSON)."""
+async def run_search(db, q: str, page: int = 1, cap: int | None = None) -> dict:
+    """Groups of hits by report for the site-wide search page (and its JSON).
+
+    Each kind of hit (titles, departments, regions, sections, goals, findings, projects,
+    indicators) is read from its table's FTS index, newest rows first, at most `cap`
+    rows per kind (``HIT_CAP``). When a kind reaches the cap the counts are lower bounds
+    and the result says so (``capped``): the groups then come from the newest hits.
+    """
+    cap = HIT_CAP if cap is None else cap
     terms = si.parse_terms(q)
     result = {"q": q, "terms": terms, "groups": [], "total_hits": 0, "total_reports": 0,
-              "page": page, "pages": 0}
+              "page": page, "pages": 0, "capped": False}
     if not terms or si.fts_query(q) == si.NO_MATCH:
         return result
-    params: dict = {"fts": si.fts_query(q)}
-    literal = si.literal_clauses(terms, ["text"], params)
-    where = [f"s.id IN (SELECT rowid FROM {si.SITE_FTS} WHERE {si.SITE_FTS} MATCH :fts)"]
-    where += [c.replace("[text]", "s.text") for c in literal]
-    hits_sql = f"SELECT s.* FROM {si.SITE_TABLE} s WHERE " + " AND ".join(where)
-    counts = (await db.execute(
-        f"WITH hits AS ({hits_sql}) SELECT h.report_id, count(*) AS n, "
-        "r.fiscal_year, d.name AS department, d.id AS department_id, r.title "
-        "FROM hits h LEFT JOIN reports r ON r.id = h.report_id "
-        "LEFT JOIN departments d ON d.id = r.department_id "
-        "GROUP BY h.report_id ORDER BY n DESC, r.fiscal_year DESC, h.report_id",
-        params)).rows
-    result["total_reports"] = len(counts)
-    result["total_hits"] = sum(r["n"] for r in counts)
-    result["pages"] = (len(counts) + REPORTS_PER_PAGE - 1) // REPORTS_PER_PAGE
-    shown = counts[(page - 1) * REPORTS_PER_PAGE: page * REPORTS_PER_PAGE]
+    hits: dict[int, list[tuple[int, int]]] = {}      # report_id -> [(kind order, ref_id)]
+    for order, kind in enumerate(si.SITE_KINDS):
+        sql, params = si.site_hits_sql(kind, q, cap)
+        rows = (await db.execute(sql, params)).rows
+        if len(rows) >= cap:
+            result["capped"] = True
+        for report_id, ref_id in rows:
+            hits.setdefault(report_id, []).append((order, ref_id))
+    if not hits:
+        return result
+    ids = list(hits)
+    meta: dict[int, dict] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ", ".join(f":r{n}" for n in range(len(chunk)))
+        for r in (await db.execute(
+                "SELECT r.id, r.fiscal_year, r.title, d.name AS department, "
+                "d.id AS department_id FROM reports r "
+                f"LEFT JOIN departments d ON d.id = r.department_id WHERE r.id IN ({marks})",
+                {f"r{n}": rid for n, rid in enumerate(chunk)})).rows:
+            meta[r["id"]] = dict(r)
+    ranked = sorted(ids, key=lambda rid: (-len(hits[rid]),
+                                          -(meta.get(rid, {}).get("fiscal_year") or 0), rid))
+    result["total_reports"] = len(ranked)
+    result["total_hits"] = sum(len(v) for v in hits.values())
+    result["pages"] = (len(ranked) + REPORTS_PER_PAGE - 1) // REPORTS_PER_PAGE
+    shown = ranked[(page - 1) * REPORTS_PER_PAGE: page * REPORTS_PER_PAGE]
     if not shown:
         return result
-    ids = [r["report_id"] for r in shown]
-    kind_order = " ".join(f"WHEN '{k}' THEN {n}" for n, k in enumerate(si.KINDS))
-    id_marks = ", ".join(f":r{i}" for i in range(len(ids)))
-    params.update({f"r{i}": rid for i, rid in enumerate(ids)})
-    rows = (await db.execute(
-        f"WITH hits AS ({hits_sql} AND s.report_id IN ({id_marks})), "
-        "ranked AS (SELECT *, row_number() OVER (PARTITION BY report_id ORDER BY "
-        f"CASE kind {kind_order} ELSE 99 END, id) AS rn FROM hits) "
-        f"SELECT * FROM ranked WHERE rn <= {HITS_PER_REPORT} ORDER BY report_id, rn",
-        params)).rows
-    by_report: dict = {}
-    for r in rows:
-        by_report.setdefault(r["report_id"], []).append({
-            "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
-            "title": _hit_title(r["kind"], r["title"]), "ref_table": r["ref_table"],
-            "ref_id": r["ref_id"],
-            "snippet": snippet(_display_text(r["text"], r["title"], terms), terms)})
-    for c in shown:
+    wanted: dict[int, list[int]] = {}       # kind order -> ref ids to show
+    per_report: dict[int, list[tuple[int, int]]] = {}
+    for rid in shown:
+        first = sorted(set(hits[rid]))[:HITS_PER_REPORT]
+        per_report[rid] = first
+        for order, ref_id in first:
+            wanted.setdefault(order, []).append(ref_id)
+    texts: dict[tuple[int, int], tuple[str, str]] = {}
+    for order, refs in wanted.items():
+        kind = si.SITE_KINDS[order]
+        sql, params = si.site_show_sql(kind, sorted(set(refs)))
+        for row in (await db.execute(sql, params)).rows:
+            texts[(order, row[0])] = (row[1], si.site_text(kind, row[2:]))
+    for rid in shown:
+        group_hits = []
+        for order, ref_id in per_report[rid]:
+            kind = si.SITE_KINDS[order]
+            title, text = texts.get((order, ref_id), ("", ""))
+            group_hits.append({
+                "kind": kind.kind, "kind_label": KIND_LABELS.get(kind.kind, kind.kind),
+                "title": _hit_title(kind.kind, title), "ref_table": kind.table,
+                "ref_id": ref_id, "snippet": snippet(_display_text(text, title, terms), terms)})
+        m = meta.get(rid, {})
         result["groups"].append({
-            "report_id": c["report_id"], "department": c["department"],
-            "department_id": c["department_id"], "fiscal_year": c["fiscal_year"],
-            "title": c["title"], "count": c["n"], "hits": by_report.get(c["report_id"], [])})
+            "report_id": rid, "department": m.get("department"),
+            "department_id": m.get("department_id"), "fiscal_year": m.get("fiscal_year"),
+            "title": m.get("title"), "count": len(hits[rid]), "hits": group_hits})
     return result
 
 
@@ -284,13 +310,14 @@ async def search_view(request, datasette):
     started = time.perf_counter()
     if db is None:
         result = {"q": q, "terms": [], "groups": [], "total_hits": 0, "total_reports": 0,
-                  "page": page, "pages": 0}
+                  "page": page, "pages": 0, "capped": False}
     else:
         try:
             result = await run_search(db, q, page)
         except QueryInterrupted:
             result = {"q": q, "terms": si.parse_terms(q), "groups": [], "total_hits": 0,
-                      "total_reports": 0, "page": page, "pages": 0, "too_many": True}
+                      "total_reports": 0, "page": page, "pages": 0, "too_many": True,
+                      "capped": True}
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     if request.url_vars.get("format") == "json":
         for g in result["groups"]:

@@ -87,8 +87,8 @@ def test_index_text_appends_marked_suffixes():
     assert si.index_text(None) == ""
 
 
-def test_site_index_text_is_the_join_of_column_index_texts():
-    """rebuild tokenises each column once and joins the parts for search_index."""
+def test_index_text_of_joined_texts_is_the_join_of_their_index_texts():
+    """Tokens never cross a line break: index parts of separate texts can be joined."""
     cols = ["绩效目标２０２３", None, "完成率≥90%，较2023年增长", "150万元"]
     parts = [si._index_parts(c) for c in cols]
     joined = si._join([p[0] for p in parts], set().union(*(p[1] for p in parts)))
@@ -231,7 +231,11 @@ def _search_ids(conn, table, fts, columns, query):
 def _sampled_queries(conn, n=60, seed=11):
     """Substrings of the corpus itself: 1-4 characters from random places, and spans
     around digits (mixed), so the test does not depend on what the reports say."""
-    texts = [r[0] for r in conn.execute("SELECT text FROM search_index ORDER BY id")]
+    texts = [r[0] for r in conn.execute(
+        "SELECT heading || char(10) || body FROM sections UNION ALL SELECT name FROM indicators "
+        "UNION ALL SELECT coalesce(target_text, '') FROM indicators UNION ALL SELECT text FROM "
+        "findings UNION ALL SELECT name FROM departments UNION ALL SELECT title FROM reports")
+        if r[0]]
     rng = random.Random(seed)
     out = []
     while len(out) < n and texts:
@@ -260,9 +264,10 @@ def corpus_conn(corpus_db):
 
 
 def test_rebuild_indexed_the_corpus(corpus_conn):
-    kinds = dict(corpus_conn.execute("SELECT kind, count(*) FROM search_index GROUP BY kind"))
-    for kind in ("department", "section", "indicator"):
-        assert kinds.get(kind), kinds
+    state = dict(corpus_conn.execute("SELECT name, last_id FROM search_state"))
+    for table in ("reports", "departments", "regions"):
+        top = corpus_conn.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
+        assert top and state[table] == top
     for spec in si.SEARCHABLE.values():
         n = corpus_conn.execute(f"SELECT count(*) FROM [{spec.table}]").fetchone()[0]
         indexed = corpus_conn.execute(
@@ -281,7 +286,7 @@ def test_recall_equals_like_on_the_corpus(corpus_conn, spec):
         assert like <= found, (q, sorted(like - found)[:5])
         # anything beyond LIKE is a width/form variant of a letter or digit, nothing else
         assert found == _folded_ids(corpus_conn, spec.table, spec.columns, q), q
-    if spec.table in ("search_index", "sections", "indicators"):
+    if spec.table in ("reports", "sections", "indicators"):
         assert total_like > 0
 
 
@@ -289,7 +294,8 @@ def test_sampled_queries_find_their_own_rows(corpus_conn):
     queries = _sampled_queries(corpus_conn)
     assert len(queries) >= 30
     for q in queries:
-        assert _search_ids(corpus_conn, "search_index", si.SITE_FTS, ["text"], q), q
+        assert any(_search_ids(corpus_conn, spec.table, spec.fts, spec.columns, q)
+                   for spec in si.SEARCHABLE.values()), q
 
 
 def test_needs_rebuild(corpus_conn):
@@ -313,7 +319,8 @@ def test_rebuild_is_deterministic_and_transactional(scratch_db):
     conn.execute("BEGIN")
     conn.execute("UPDATE sections SET body = body || ' 回滚测试词' ")
     si.rebuild(conn)
-    assert conn.execute("SELECT count(*) FROM search_index WHERE text LIKE '%回滚测试词%'").fetchone()[0]
+    sql, params = si.search_sql("sections", "sections_fts", ["heading", "body"], "回滚测试词")
+    assert conn.execute(sql, params).fetchall()
     conn.execute("ROLLBACK")
     assert snapshot() == before
     conn.close()
@@ -331,12 +338,12 @@ def make_datasette(db_path: Path) -> Datasette:
 TABLE_SEARCHES = [("sections", "信访"), ("sections", "局"), ("sections", "2024年"),
                   ("sections", "≥90%"), ("indicators", "满意度"), ("indicators", "%"),
                   ("indicators", "100% 满意"), ("projects", "经费"), ("projects", "项目"),
-                  ("search_index", "2023年"), ("search_index", "局")]
+                  ("reports", "2023年"), ("reports", "局"), ("regions", "市")]
 
 
 def test_metadata_points_tables_at_their_indexes():
     tables = META["databases"]["jixiao"]["tables"]
-    for name in ("sections", "indicators", "projects", "search_index"):
+    for name in si.SEARCHABLE:
         assert tables[name]["fts_table"] == si.SEARCHABLE[name].fts
         assert tables[name].get("fts_pk", "id") == "id"
         assert tables[name].get("searchmode") != "raw"
@@ -411,8 +418,8 @@ async def test_search_page_groups_by_report(corpus_db, corpus_conn):
     assert data["q"] == q and data["groups"]
     ids = [g["report_id"] for g in data["groups"]]
     assert len(ids) == len(set(ids))
-    expected = _folded_ids(corpus_conn, "search_index", ["text"], q)
-    assert data["total_hits"] == len(expected)
+    expected = _site_expected(corpus_conn, q)
+    assert data["total_hits"] == len(expected) and not data["capped"]
     assert sum(g["count"] for g in data["groups"]) == len(expected)
     for g in data["groups"]:
         year, name = corpus_conn.execute(
@@ -427,6 +434,68 @@ async def test_search_page_groups_by_report(corpus_db, corpus_conn):
     for rid in ids[:20]:
         assert f'href="/reports/{rid}"' in html
     assert html.count('<section class="group">') == min(len(ids), 20)
+
+
+# What the site search must find, kind by kind, without any index: every row whose
+# columns contain all the terms after folding (a department or region once per report).
+SITE_REFERENCE = {
+    "report": "SELECT r.id, r.id, r.title FROM reports r",
+    "department": "SELECT r.id, d.id, d.name FROM departments d "
+                  "JOIN reports r ON r.department_id = d.id",
+    "region": "SELECT r.id, g.id, g.name, g.province, g.prefecture FROM regions g "
+              "JOIN departments d ON d.region_id = g.id JOIN reports r ON r.department_id = d.id",
+    "section": "SELECT report_id, id, heading, body FROM sections",
+    "goal": "SELECT report_id, id, expected, actual FROM goals",
+    "finding": "SELECT report_id, id, text FROM findings",
+    "project": "SELECT report_id, id, name FROM projects",
+    "indicator": "SELECT report_id, id, name, target_text, actual_text FROM indicators",
+}
+
+
+def _site_expected(conn, q) -> set[tuple]:
+    assert set(SITE_REFERENCE) == set(si.KINDS)
+    return {(kind, r[0], r[1]) for kind, sql in SITE_REFERENCE.items()
+            for r in conn.execute(sql) if si.matches(q, *r[2:])}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("q", ["信访", "局", "2023年", "满意度", "%", "≥90%", "经费 2024",
+                               "年度目标", "湖南", "市"])
+async def test_search_page_finds_what_the_reference_finds(corpus_db, corpus_conn, q):
+    ds = make_datasette(corpus_db)
+    expected = _site_expected(corpus_conn, q)
+    data = (await ds.client.get("/search.json", params={"q": q})).json()
+    assert data["total_hits"] == len(expected), q
+    assert data["total_reports"] == len({e[1] for e in expected})
+    for g in data["groups"]:
+        for h in g["hits"]:
+            assert (h["kind"], g["report_id"], h["ref_id"]) in expected
+
+
+@pytest.mark.asyncio
+async def test_search_caps_the_rows_read_and_says_so(corpus_db, corpus_conn):
+    """Each kind reads at most HIT_CAP rows (newest first); the result then says its
+    counts are lower bounds, on the page and in the JSON."""
+    ds = make_datasette(corpus_db)
+    from datasette.plugins import pm
+    plugin = [p for p in pm.get_plugins() if getattr(p, "HIT_CAP", None)][0]
+    expected = _site_expected(corpus_conn, "信访")
+    assert len(expected) > 40
+    original = plugin.HIT_CAP
+    plugin.HIT_CAP = 2
+    try:
+        data = (await ds.client.get("/search.json", params={"q": "信访"})).json()
+        html = (await ds.client.get("/search", params={"q": "信访"})).text
+    finally:
+        plugin.HIT_CAP = original
+    assert data["capped"] is True
+    assert 0 < data["total_hits"] <= 2 * len(si.KINDS) < len(expected)
+    for g in data["groups"]:
+        for h in g["hits"]:
+            assert (h["kind"], g["report_id"], h["ref_id"]) in expected
+    assert "实际更多" in html
+    full = (await ds.client.get("/search.json", params={"q": "信访"})).json()
+    assert full["capped"] is False and full["total_hits"] == len(expected)
 
 
 @pytest.mark.asyncio
