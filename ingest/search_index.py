@@ -537,26 +537,26 @@ def pending(conn) -> bool:
     return False
 
 
-def _cached_parts(text: str) -> tuple[str, frozenset[str]]:
-    if len(text) <= _CACHE_CHARS:
-        return _cached_short(text)
-    joined, sfx = _index_parts(text)
-    return joined, frozenset(sfx)
-
-
 @lru_cache(maxsize=1 << 16)
-def _cached_short(text: str) -> tuple[str, frozenset[str]]:
-    joined, sfx = _index_parts(text)
-    return joined, frozenset(sfx)
+def _cached_short(text: str) -> str:
+    return index_text(text)
 
 
-def text_tokens(texts: Iterable[str | None]) -> dict[str, tuple[str, frozenset[str]]]:
-    """The index parts (tokens, suffix tokens) of each distinct text. Pure: the ingest's
-    parsing workers run it on what they parsed, so the writer only inserts."""
-    out: dict[str, tuple[str, frozenset[str]]] = {}
+def column_text(text: str | None) -> str:
+    """What goes into an FTS column for this text (``index_text``), short texts cached:
+    indicator names, targets and headings repeat across reports."""
+    if not text:
+        return ""
+    return _cached_short(text) if len(text) <= _CACHE_CHARS else index_text(text)
+
+
+def text_tokens(texts: Iterable[str | None]) -> dict[str, str]:
+    """``column_text`` of each distinct text. Pure: the ingest's parsing workers run it on
+    what they parsed, so the writer only inserts."""
+    out: dict[str, str] = {}
     for t in texts:
         if t and t not in out:
-            out[t] = _cached_parts(t)
+            out[t] = column_text(t)
     return out
 
 
@@ -585,12 +585,12 @@ def report_texts(reports) -> Iterator[str | None]:
                 yield ind.actual_text
 
 
-def _tokenised(texts: list[str]) -> dict[str, tuple[str, frozenset[str]]]:
+def _tokenised(texts: list[str]) -> dict[str, str]:
     return text_tokens(texts)
 
 
 class _Tokens:
-    """Index parts by text: those handed over by the parsing workers, the rest computed
+    """Column texts by text: those handed over by the parsing workers, the rest computed
     here (through `map`, which may run on a process pool)."""
 
     def __init__(self, known: dict | None, map=map):
@@ -607,11 +607,11 @@ class _Tokens:
         elif batches:
             self.known.update(_tokenised(batches[0]))
 
-    def __getitem__(self, text: str | None) -> tuple[str, frozenset[str]]:
+    def get(self, text: str | None) -> str:
         if not text:
-            return "", frozenset()
+            return ""
         got = self.known.get(text)
-        return got if got is not None else _cached_parts(text)
+        return got if got is not None else column_text(text)
 
 
 def create(conn) -> None:
@@ -670,9 +670,8 @@ def index_new(conn, tokens: dict | None = None, map=map) -> dict[str, int]:
         if not rows:
             return
         lookup.prepare(v for r in rows for v in r[1:])
-        conn.executemany(_insert_sql(spec), [
-            (r[0],) + tuple(_join([p[0]], p[1]) for p in (lookup[v] for v in r[1:]))
-            for r in rows])
+        get = lookup.get
+        conn.executemany(_insert_sql(spec), [(r[0], *[get(v) for v in r[1:]]) for r in rows])
         counts[spec.fts] += len(rows)
 
     def done(name: str, last_id: int) -> None:
