@@ -158,28 +158,42 @@ def _cjk_tokens(run: str) -> list[str]:
 _SYMBOLS: dict[str, str] = {}
 
 
+# The same three alternatives as _TOKEN_RE without groups: findall then returns plain
+# strings, and a run's kind is read from its first character (``_run_kind``).
+_FLAT_RE = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+|\\S")
+_RUN_KIND: dict[str, int] = {}          # first character -> 1 CJK, 2 letters/digits, 3 symbol
+
+
+def _run_kind(ch: str) -> int:
+    kind = _RUN_KIND.get(ch)
+    if kind is None:
+        m = _TOKEN_RE.match(ch)
+        kind = _RUN_KIND[ch] = 1 if m.group(1) else 2 if m.group(2) else 3
+    return kind
+
+
 def _index_parts(text: str | None) -> tuple[str, set[str]]:
     """(the tokens of a text joined by spaces, its set of marked suffix tokens)."""
     if not text:
         return "", set()
     parts: list[str] = []
     words: set[str] = set()
-    for m in _TOKEN_RE.finditer(fold(text)):
-        group = m.lastindex
-        run = m.group(group)
-        if group == 1:                       # CJK: bigrams, then the last character
+    append, kinds, add = parts.append, _RUN_KIND, str.__add__
+    for run in _FLAT_RE.findall(fold(text)):
+        kind = kinds.get(run[0]) or _run_kind(run[0])
+        if kind == 1:                        # CJK: bigrams, then the last character
             if len(run) > 1:
-                parts.append(" ".join(map(str.__add__, run, run[1:])))
-            parts.append(run[-1])
-        elif group == 2:                     # letters/digits
-            parts.append(run)
+                append(" ".join(map(add, run, run[1:])))
+            append(run[-1])
+        elif kind == 2:                      # letters/digits
+            append(run)
             if len(run) > 1:
                 words.add(run)
         else:                                # one symbol
             tok = _SYMBOLS.get(run)
             if tok is None:
                 tok = _SYMBOLS[run] = symbol_token(run)
-            parts.append(tok)
+            append(tok)
     sfx = {w[i:] + SUFFIX_MARK for w in words for i in range(1, len(w))}
     return " ".join(parts), sfx
 
