@@ -278,8 +278,41 @@ def parse_id(request) -> int:
     return int(request.url_vars["id"])
 
 
-async def home(datasette, request):
-    db = database(datasette)
+# Below this many reports the home chart splits each year's spending by department (one
+# cheap query over report_summary); above it the chart reads the per-year totals that the
+# ingest precomputed in stats_by_year, so the home page never scans the whole corpus.
+DEPARTMENT_CHART_MAX_REPORTS = 500
+LATEST_REPORTS = 12
+STATS_TABLES = ("stats", "stats_by_year", "stats_by_province")
+
+
+async def has_stats(db) -> bool:
+    """True when the ingest built the precomputed statistics tables (ingest/stats.py)."""
+    found = await db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
+        list(STATS_TABLES))
+    return found.rows[0][0] == len(STATS_TABLES)
+
+
+async def corpus_counts(db):
+    """Corpus-wide figures: the precomputed `stats` table (ingest/stats.py), or — for a
+    database built before it existed — the same figures counted live."""
+    found = await rows(db, "SELECT name, value FROM stats")
+    figures = {r["name"]: r["value"] for r in found}
+
+    def whole(name):
+        value = figures.get(name)
+        return int(value) if value is not None else None
+
+    counts = {name: whole(name) for name in (
+        "reports", "departments", "provinces", "years", "first_year", "last_year",
+        "documents", "indicators")}
+    counts["flags"] = whole("quality_flags")
+    counts["missing_total"] = whole("reports_without_expenditure_total") or 0
+    return counts
+
+
+async def live_counts(db):
     counts = await one(db, """
         SELECT
           (SELECT count(*) FROM reports) AS reports,
@@ -291,28 +324,54 @@ async def home(datasette, request):
           (SELECT max(fiscal_year) FROM reports) AS last_year,
           (SELECT count(*) FROM documents) AS documents,
           (SELECT count(*) FROM indicators) AS indicators,
-          (SELECT count(*) FROM quality_flags) AS flags
+          (SELECT count(*) FROM quality_flags) AS flags,
+          (SELECT count(*) FROM report_summary WHERE expenditure_total IS NULL)
+            AS missing_total
     """)
-    spending = await rows(db, """
-        SELECT department, fiscal_year, expenditure_total AS amount
-        FROM report_summary
-        WHERE expenditure_total IS NOT NULL AND fiscal_year IS NOT NULL
-        ORDER BY fiscal_year, department
-    """)
-    missing_total = await one(db, """
-        SELECT count(*) AS n FROM report_summary WHERE expenditure_total IS NULL
-    """)
+    return counts
+
+
+async def home(datasette, request):
+    db = database(datasette)
+    precomputed = await has_stats(db)
+    counts = await (corpus_counts(db) if precomputed else live_counts(db))
+    # newest first, straight off idx_reports_latest; only these rows go through the view
     latest = await rows(db, """
         SELECT s.*, r.report_date, r.title
-        FROM report_summary s JOIN reports r ON r.id = s.report_id
-        ORDER BY r.fiscal_year DESC, r.report_date DESC, s.report_id DESC
-        LIMIT 12
-    """)
-    provinces = await rows(db, """
-        SELECT province, count(*) AS reports, count(DISTINCT department_id) AS departments
-        FROM report_summary WHERE province IS NOT NULL
-        GROUP BY province ORDER BY reports DESC, province
-    """)
+        FROM (SELECT id, fiscal_year, report_date, title FROM reports
+              ORDER BY fiscal_year DESC, report_date DESC, id DESC LIMIT :n) r
+        JOIN report_summary s ON s.report_id = r.id
+        ORDER BY r.fiscal_year DESC, r.report_date DESC, r.id DESC
+    """, {"n": LATEST_REPORTS})
+    if precomputed:
+        provinces = await rows(db, """
+            SELECT province, reports, departments FROM stats_by_province
+            ORDER BY reports DESC, province
+        """)
+    else:
+        provinces = await rows(db, """
+            SELECT province, count(*) AS reports, count(DISTINCT department_id) AS departments
+            FROM report_summary WHERE province IS NOT NULL
+            GROUP BY province ORDER BY reports DESC, province
+        """)
+    by_department = not precomputed or (counts["reports"] or 0) <= DEPARTMENT_CHART_MAX_REPORTS
+    if by_department:
+        spending = await rows(db, """
+            SELECT department, fiscal_year, expenditure_total AS amount
+            FROM report_summary
+            WHERE expenditure_total IS NOT NULL AND fiscal_year IS NOT NULL
+            ORDER BY fiscal_year, department
+        """)
+        spending_years = []
+    else:
+        spending = []
+        spending_years = await rows(db, """
+            SELECT fiscal_year, reports, expenditure_reports, expenditure_sum AS amount,
+                   expenditure_median AS median, expenditure_max AS max
+            FROM stats_by_year
+            WHERE expenditure_sum IS NOT NULL AND fiscal_year IS NOT NULL
+            ORDER BY fiscal_year
+        """)
     try:
         queries = await datasette.get_canned_queries(db.name, request.actor)
     except Exception:  # pragma: no cover - permissions plugins may refuse
@@ -321,7 +380,8 @@ async def home(datasette, request):
         "db_name": db.name,
         "counts": counts,
         "spending": spending,
-        "missing_total": missing_total["n"],
+        "spending_years": spending_years,
+        "missing_total": counts["missing_total"],
         "latest": latest,
         "provinces": provinces,
         "queries": queries,

@@ -110,6 +110,57 @@ async def test_home(ds, facts):
 
 
 @pytest.mark.asyncio
+async def test_home_reads_the_precomputed_stats(scratch_db):
+    """The home page shows what the ingest's stats tables say (it never counts the corpus):
+    a database whose `stats` says 123,456 reports shows 123456; provinces come from
+    stats_by_province; a corpus that large gets the per-year chart from stats_by_year."""
+    conn = sqlite3.connect(scratch_db)
+    conn.execute("UPDATE stats SET value = 123456 WHERE name = 'reports'")
+    conn.execute("UPDATE stats SET value = 4321 WHERE name = 'departments'")
+    conn.execute("UPDATE stats SET value = 27 WHERE name = 'provinces'")
+    conn.execute("INSERT INTO stats_by_province (province, code, reports, departments)"
+                 " VALUES ('测试省', '990000', 99999, 77)")
+    conn.execute("UPDATE stats_by_year SET expenditure_sum = 987654.32"
+                 " WHERE fiscal_year = (SELECT max(fiscal_year) FROM stats_by_year)")
+    last_year = conn.execute("SELECT max(fiscal_year) FROM stats_by_year").fetchone()[0]
+    conn.commit()
+    conn.close()
+    html = (await make_datasette(scratch_db).client.get("/")).text
+    assert "<strong>123456</strong><span>份报告" in html
+    assert "<strong>4321</strong><span>个部门" in html
+    assert "<strong>27</strong><span>个省份" in html
+    assert "测试省</a>（99999 份）" in html
+    specs = chart_specs(html)
+    assert specs and {"fiscal_year": last_year, "amount": 987654.32}.items() <= next(
+        v for v in specs[0]["data"]["values"] if v["fiscal_year"] == last_year).items()
+    assert "各年度支出合计" in html
+
+
+@pytest.mark.asyncio
+async def test_home_without_stats_tables_counts_live(scratch_db, facts):
+    """A database built before the stats tables existed still gets a correct home page."""
+    conn = sqlite3.connect(scratch_db)
+    for t in ("stats", "stats_by_year", "stats_by_province"):
+        conn.execute(f"DROP TABLE {t}")
+    conn.commit()
+    conn.close()
+    html = (await make_datasette(scratch_db).client.get("/")).text
+    assert f"<strong>{len(facts['reports'])}</strong><span>份报告" in html
+    assert chart_specs(html)
+
+
+@pytest.mark.asyncio
+async def test_home_latest_reports_are_the_newest(ds, corpus_db):
+    conn = sqlite3.connect(corpus_db)
+    newest = [r for (r,) in conn.execute(
+        "SELECT id FROM reports ORDER BY fiscal_year DESC, report_date DESC, id DESC LIMIT 12")]
+    conn.close()
+    html = (await ds.client.get("/")).text
+    body = html[html.index("最新报告"):]
+    assert [int(x) for x in re.findall(r'href="/reports/(\d+)"', body)][:len(newest)] == newest
+
+
+@pytest.mark.asyncio
 async def test_department_pages(ds, facts):
     for dept in facts["departments"]:
         r = await ds.client.get(f"/departments/{dept['id']}")
@@ -608,3 +659,4 @@ async def test_empty_database_renders(tmp_path):
     assert (await ds.client.get("/downloads/reports.csv")).content.startswith(BOM)
     assert (await ds.client.get("/downloads/reports.json")).json() == []
     assert (await ds.client.get("/reports/1")).status_code == 404
+
