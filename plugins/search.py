@@ -43,6 +43,7 @@ and ``jixiao_term(term, col…)`` (see ``search_index.register_functions``).
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -58,6 +59,9 @@ REPORTS_PER_PAGE = 20
 HITS_PER_REPORT = 5
 SNIPPET_CHARS = 120
 MAX_QUERY_CHARS = 200
+# At most this many matching index rows are examined per search (the newest first); a
+# common word matches millions. Override with plugin config `search_max_hits`.
+MAX_HITS = 2000
 
 KIND_LABELS = {
     "report": "报告标题",
@@ -130,8 +134,12 @@ def filters_from_request(request, database, table, datasette):
 # ----------------------------------------------------------------------------------------
 # Site-wide search
 
-def _folded_with_map(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each folded character, the index of its source character."""
+def _folded_with_map(text: str) -> tuple[str, list[int] | None]:
+    """The folded text and, for each folded character, the index of its source character
+    (None when folding kept every character one character long: the index is the same)."""
+    folded = si.fold(text)
+    if len(folded) == len(text):     # fold never maps a character to "", so 1:1
+        return folded, None
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
@@ -152,7 +160,10 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
         start = folded.find(f)
         while start >= 0:
             end = start + len(f)
-            spans.append((index[start], index[end - 1] + 1))
+            if index is None:
+                spans.append((start, end))
+            else:
+                spans.append((index[start], index[end - 1] + 1))
             start = folded.find(f, end)
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -224,54 +235,100 @@ def _hit_title(kind: str, title: str | None) -> str:
     return title or ""
 
 
-async def run_search(db, q: str, page: int = 1) -> dict:
-    """Groups of hits by report for the site-wide search page (and its JSON)."""
+def _empty_result(q: str, page: int, terms=None, cap: int = MAX_HITS) -> dict:
+    return {"q": q, "terms": terms or [], "groups": [], "total_hits": 0, "total_reports": 0,
+            "page": page, "pages": 0, "capped": False, "cap": cap}
+
+
+_KIND_RANK = {kind: n for n, kind in enumerate(si.KINDS)}
+
+
+def _kind_rank(kind: str) -> int:
+    return _KIND_RANK.get(kind, 99)
+
+
+async def run_search(db, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
+    """Groups of hits by report for the site-wide search page (and its JSON).
+
+    At most `cap` rows of the index are examined: FTS5 hands back matching rowids in
+    order, so the newest `cap` candidates (highest rowid) are taken, checked literally,
+    grouped and counted. When more candidates exist the result says so (`capped`), and
+    `total_hits` / `total_reports` are lower bounds.
+    """
     terms = si.parse_terms(q)
-    result = {"q": q, "terms": terms, "groups": [], "total_hits": 0, "total_reports": 0,
-              "page": page, "pages": 0}
-    if not terms or si.fts_query(q) == si.NO_MATCH:
+    result = _empty_result(q, page, terms, cap)
+    fts = si.fts_query(q)
+    if not terms or fts == si.NO_MATCH:
         return result
-    params: dict = {"fts": si.fts_query(q)}
-    literal = si.literal_clauses(terms, ["text"], params)
-    where = [f"s.id IN (SELECT rowid FROM {si.SITE_FTS} WHERE {si.SITE_FTS} MATCH :fts)"]
-    where += [c.replace("[text]", "s.text") for c in literal]
-    hits_sql = f"SELECT s.* FROM {si.SITE_TABLE} s WHERE " + " AND ".join(where)
-    counts = (await db.execute(
-        f"WITH hits AS ({hits_sql}) SELECT h.report_id, count(*) AS n, "
-        "r.fiscal_year, d.name AS department, d.id AS department_id, r.title "
-        "FROM hits h LEFT JOIN reports r ON r.id = h.report_id "
-        "LEFT JOIN departments d ON d.id = r.department_id "
-        "GROUP BY h.report_id ORDER BY n DESC, r.fiscal_year DESC, h.report_id",
-        params)).rows
+    params: dict = {"fts": fts, "limit": cap + 1}
+    literal = [c.replace("[text]", "s.text") for c in si.literal_clauses(terms, ["text"], params)]
+    exact = " AND ".join(literal) if literal else "1"
+    # 1. the first cap + 1 candidates, newest first, each with the literal check
+    candidates = (await db.execute(
+        f"SELECT s.id, s.report_id, s.kind, ({exact}) AS exact "
+        f"FROM (SELECT rowid AS id FROM {si.SITE_FTS} WHERE {si.SITE_FTS} MATCH :fts "
+        "ORDER BY rowid DESC LIMIT :limit) m "
+        f"JOIN {si.SITE_TABLE} s ON s.id = m.id", params)).rows
+    if len(candidates) > cap:
+        result["capped"] = True
+        candidates = sorted(candidates, key=lambda r: -r["id"])[:cap]
+    hits_by_report: dict = {}
+    for r in candidates:
+        if r["exact"]:
+            hits_by_report.setdefault(r["report_id"], []).append((_kind_rank(r["kind"]), r["id"]))
+    if not hits_by_report:
+        return result
+    # 2. the fiscal year of every report hit (ties in the hit count: newest year first)
+    ids = [rid for rid in hits_by_report if rid is not None]
+    years = {r[0]: r[1] for r in (await db.execute(
+        "SELECT id, fiscal_year FROM reports WHERE id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps(ids)})).rows}
+    counts = [{"report_id": rid, "fiscal_year": years.get(rid), "n": len(hits)}
+              for rid, hits in hits_by_report.items()]
+    counts.sort(key=lambda c: (-c["n"], -(c["fiscal_year"] or -10**9), c["report_id"] or 0))
     result["total_reports"] = len(counts)
-    result["total_hits"] = sum(r["n"] for r in counts)
+    result["total_hits"] = sum(c["n"] for c in counts)
     result["pages"] = (len(counts) + REPORTS_PER_PAGE - 1) // REPORTS_PER_PAGE
     shown = counts[(page - 1) * REPORTS_PER_PAGE: page * REPORTS_PER_PAGE]
     if not shown:
         return result
-    ids = [r["report_id"] for r in shown]
-    kind_order = " ".join(f"WHEN '{k}' THEN {n}" for n, k in enumerate(si.KINDS))
-    id_marks = ", ".join(f":r{i}" for i in range(len(ids)))
-    params.update({f"r{i}": rid for i, rid in enumerate(ids)})
-    rows = (await db.execute(
-        f"WITH hits AS ({hits_sql} AND s.report_id IN ({id_marks})), "
-        "ranked AS (SELECT *, row_number() OVER (PARTITION BY report_id ORDER BY "
-        f"CASE kind {kind_order} ELSE 99 END, id) AS rn FROM hits) "
-        f"SELECT * FROM ranked WHERE rn <= {HITS_PER_REPORT} ORDER BY report_id, rn",
-        params)).rows
-    by_report: dict = {}
-    for r in rows:
-        by_report.setdefault(r["report_id"], []).append({
-            "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
-            "title": _hit_title(r["kind"], r["title"]), "ref_table": r["ref_table"],
-            "ref_id": r["ref_id"],
-            "snippet": snippet(_display_text(r["text"], r["title"], terms), terms)})
+    about = {r["report_id"]: dict(r) for r in (await db.execute(
+        "SELECT r.id AS report_id, r.title, d.name AS department, d.id AS department_id "
+        "FROM reports r LEFT JOIN departments d ON d.id = r.department_id "
+        "WHERE r.id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps([c["report_id"] for c in shown])})).rows}
     for c in shown:
+        c.update(about.get(c["report_id"]) or {"title": None, "department": None,
+                                               "department_id": None})
+    # 3. the text of the first few hits of each report shown (kind order, then id)
+    wanted = [hit_id for c in shown
+              for _, hit_id in sorted(hits_by_report[c["report_id"]])[:HITS_PER_REPORT]]
+    texts = {r["id"]: r for r in (await db.execute(
+        f"SELECT id, report_id, kind, ref_table, ref_id, title, text FROM {si.SITE_TABLE} "
+        "WHERE id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(wanted)})).rows}
+    for c in shown:
+        hits = []
+        for _, hit_id in sorted(hits_by_report[c["report_id"]])[:HITS_PER_REPORT]:
+            r = texts[hit_id]
+            hits.append({
+                "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
+                "title": _hit_title(r["kind"], r["title"]), "ref_table": r["ref_table"],
+                "ref_id": r["ref_id"],
+                "snippet": snippet(_display_text(r["text"], r["title"], terms), terms)})
         result["groups"].append({
             "report_id": c["report_id"], "department": c["department"],
             "department_id": c["department_id"], "fiscal_year": c["fiscal_year"],
-            "title": c["title"], "count": c["n"], "hits": by_report.get(c["report_id"], [])})
+            "title": c["title"], "count": c["n"], "hits": hits})
     return result
+
+
+def max_hits(datasette) -> int:
+    """How many index rows one search may examine: plugin config `search_max_hits`."""
+    config = datasette.plugin_config("jixiao") or {}
+    try:
+        return max(1, int(config.get("search_max_hits") or MAX_HITS))
+    except (TypeError, ValueError):
+        return MAX_HITS
 
 
 async def search_view(request, datasette):
@@ -281,16 +338,15 @@ async def search_view(request, datasette):
     except ValueError:
         page = 1
     db = await _find_database(datasette)
+    cap = max_hits(datasette)
     started = time.perf_counter()
     if db is None:
-        result = {"q": q, "terms": [], "groups": [], "total_hits": 0, "total_reports": 0,
-                  "page": page, "pages": 0}
+        result = _empty_result(q, page, cap=cap)
     else:
         try:
-            result = await run_search(db, q, page)
+            result = await run_search(db, q, page, cap)
         except QueryInterrupted:
-            result = {"q": q, "terms": si.parse_terms(q), "groups": [], "total_hits": 0,
-                      "total_reports": 0, "page": page, "pages": 0, "too_many": True}
+            result = {**_empty_result(q, page, si.parse_terms(q), cap), "too_many": True}
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     if request.url_vars.get("format") == "json":
         for g in result["groups"]:

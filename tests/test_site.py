@@ -660,3 +660,34 @@ async def test_empty_database_renders(tmp_path):
     assert (await ds.client.get("/downloads/reports.json")).json() == []
     assert (await ds.client.get("/reports/1")).status_code == 404
 
+
+# -------------------------------------------------------------- search cap ----
+
+@pytest.mark.asyncio
+async def test_search_is_capped_and_says_so(corpus_db):
+    """A search examines at most `search_max_hits` index rows; when more match, the JSON
+    says "capped" and the page says the count is a lower bound. Below the cap nothing
+    changes: every hit is counted and the result is not marked capped."""
+    conn = sqlite3.connect(corpus_db)
+    q = "信访"
+    all_hits = conn.execute(
+        "SELECT count(*) FROM search_index WHERE instr(text, ?) > 0", [q]).fetchone()[0]
+    conn.close()
+    assert all_hits > 3
+    full = (await make_datasette(corpus_db).client.get("/search.json", params={"q": q})).json()
+    assert full["capped"] is False and full["total_hits"] == all_hits
+    meta = copy.deepcopy(META)
+    meta.setdefault("plugins", {}).setdefault("jixiao", {})["search_max_hits"] = 3
+    ds = Datasette([], immutables=[str(corpus_db)], metadata=meta,
+                   plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "site" / "templates"),
+                   static_mounts=[("static", str(ROOT / "site" / "static"))])
+    data = (await ds.client.get("/search.json", params={"q": q})).json()
+    assert data["capped"] is True and data["cap"] == 3
+    assert 0 < data["total_hits"] <= 3
+    assert sum(g["count"] for g in data["groups"]) == data["total_hits"]
+    for g in data["groups"]:
+        assert g["hits"] and all("<mark>" in h["snippet"] for h in g["hits"])
+    html = (await ds.client.get("/search", params={"q": q})).text
+    assert "超过 3 条结果" in html and "More than 3 matches" in html
+    html = (await make_datasette(corpus_db).client.get("/search", params={"q": q})).text
+    assert "超过" not in html
