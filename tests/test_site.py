@@ -358,6 +358,24 @@ async def test_downloads_page(ds, facts):
 
 
 @pytest.mark.asyncio
+async def test_downloads_page_takes_row_counts_from_the_inspect_file(corpus_db):
+    """Served immutable with an inspect file, /downloads never counts rows itself."""
+    inspect = {"jixiao": {"hash": "x", "size": 1, "file": str(corpus_db),
+                          "tables": {"reports": {"count": 98765},
+                                     "indicators": {"count": 1234567}}}}
+    ds = Datasette([], immutables=[str(corpus_db)], inspect_data=inspect,
+                   metadata=copy.deepcopy(META), plugins_dir=str(ROOT / "plugins"),
+                   template_dir=str(ROOT / "site" / "templates"),
+                   static_mounts=[("static", str(ROOT / "site" / "static"))])
+    html = (await ds.client.get("/downloads")).text
+    assert "98,765" in html and "1,234,567" in html
+    # report_summary has one row per report
+    rows = [tr for tr in re.findall(r"<tr>.*?</tr>", html, re.S)
+            if 'href="/downloads/report_summary.csv"' in tr]
+    assert rows and "98,765" in rows[0]
+
+
+@pytest.mark.asyncio
 async def test_csv_downloads_have_bom_and_every_row(ds, corpus_db, facts):
     conn = sqlite3.connect(corpus_db)
     for table in _published(facts):
