@@ -549,10 +549,58 @@ async def report_json(datasette, request):
                     headers={"Access-Control-Allow-Origin": "*"})
 
 
+_about_cache: dict = {}
+
+
 async def about(datasette, request):
-    text = (CONTENT / "about.md").read_text(encoding="utf-8")
+    path = CONTENT / "about.md"
+    key = (path.stat().st_mtime_ns, path.stat().st_size)
+    if key not in _about_cache:      # the file only changes with a new release
+        text = path.read_text(encoding="utf-8")
+        _about_cache.clear()
+        _about_cache[key] = (text, datasette.jinja_env.filters["markdown"](text))
+    text, html = _about_cache[key]
     return await render(datasette, request, "about.html", {
-        "db_name": database(datasette).name, "about_markdown": text})
+        "db_name": database(datasette).name, "about_markdown": text, "about_html": html})
+
+
+# The citizen pages (this module's, /search, /downloads and the files under it, /raw/).
+# The database is served immutable, so these only change when a new file is published:
+# they may be cached by browsers and by a shared cache in front of several replicas, for
+# --setting default_cache_ttl seconds (as Datasette's own pages are).
+CITIZEN_PATHS = re.compile(
+    r"^/(?:|about|search(?:\.json)?|downloads(?:/[a-z_]+\.(?:csv|json))?|raw/.+"
+    r"|departments/\d+|reports/\d+(?:\.json)?)$")
+
+
+def cache_control(datasette) -> str:
+    ttl = int(datasette.setting("default_cache_ttl") or 0)
+    return f"public, max-age={ttl}" if ttl > 0 else "no-cache"
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def add_cache_control(scope, receive, send):
+            if (scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD")
+                    or not datasette.cache_headers
+                    or not CITIZEN_PATHS.match(scope.get("path") or "")):
+                return await app(scope, receive, send)
+
+            async def wrapped_send(event):
+                if (event["type"] == "http.response.start" and event.get("status") == 200
+                        and not any(k.lower() == b"set-cookie" for k, _ in event.get("headers") or [])):
+                    headers = [(k, v) for k, v in event.get("headers") or []
+                               if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", cache_control(datasette).encode()))
+                    event = {**event, "headers": headers}
+                await send(event)
+
+            return await app(scope, receive, wrapped_send)
+
+        return add_cache_control
+
+    return wrap
 
 
 @hookimpl

@@ -262,6 +262,29 @@ async def test_report_flags_next_to_what_they_concern(ds, corpus_db):
 
 
 @pytest.mark.asyncio
+async def test_citizen_pages_may_be_cached(corpus_db, facts):
+    """The database is immutable: citizen pages carry Cache-Control: public for
+    default_cache_ttl seconds (so a shared cache can sit in front of several replicas)."""
+    ds = Datasette([], immutables=[str(corpus_db)], metadata=copy.deepcopy(META),
+                   plugins_dir=str(ROOT / "plugins"),
+                   template_dir=str(ROOT / "site" / "templates"),
+                   static_mounts=[("static", str(ROOT / "site" / "static"))],
+                   settings={"default_cache_ttl": 900})
+    rep = facts["reports"][0]
+    for path in ["/", f"/reports/{rep['report_id']}", f"/reports/{rep['report_id']}.json",
+                 f"/departments/{rep['department_id']}", "/about", "/search?q=信访",
+                 "/search.json?q=信访", "/downloads", "/downloads/reports.csv"]:
+        r = await ds.client.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["cache-control"] == "public, max-age=900", path
+        assert "set-cookie" not in r.headers, path
+    r = await ds.client.get("/reports/999999999")
+    assert r.status_code == 404 and "public" not in r.headers.get("cache-control", "")
+    ds = make_datasette(corpus_db)
+    assert (await ds.client.get("/")).headers["cache-control"] == "public, max-age=5"
+
+
+@pytest.mark.asyncio
 async def test_unknown_ids_are_404(ds):
     for path in ["/reports/999999", "/reports/999999.json", "/departments/999999",
                  "/reports/0", "/departments/99999999999999999999", "/reports/abc",
