@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import urllib.parse
 from pathlib import Path
 
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.tracer import trace
+from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,14 +102,40 @@ def database(datasette):
     return datasette.get_database()
 
 
-async def rows(db, sql, params=None):
-    results = await db.execute(sql, params or [])
-    return [dict(r) for r in results.rows]
+class Reader:
+    """Runs a page's queries one after another on the database thread's connection."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def rows(self, sql, params=()):
+        cursor = self.conn.execute(sql, params)
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, r)) for r in cursor.fetchall()]
+
+    def one(self, sql, params=()):
+        found = self.rows(sql, params)
+        return found[0] if found else None
 
 
-async def one(db, sql, params=None):
-    found = await rows(db, sql, params)
-    return found[0] if found else None
+async def read(datasette, db, fn):
+    """fn(reader) on the database thread: all of a page's queries in one hop instead of
+    one thread hop (and event-loop round trip) per query, under the same SQL time limit
+    as Datasette's own queries (the limit applies to the batch)."""
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def run(conn):
+        with sqlite_timelimit(conn, limit):
+            try:
+                return fn(Reader(conn))
+            except sqlite3.OperationalError as e:
+                if e.args == ("interrupted",):
+                    raise QueryInterrupted(e, fn.__name__, None)
+                raise
+
+    with trace("sql", database=db.name, sql=f"-- jixiao {fn.__name__} (several queries)",
+               params=None):
+        return await db.execute_fn(run)
 
 
 def flag_place(code: str) -> str:
@@ -190,58 +220,64 @@ def attach_flags(rows, flags, figure_keys):
                 r["flags"] = [g for g in r["flags"] if g is not f]
 
 
-async def report_graph(datasette, report_id: int):
-    """One report and everything attached to it, as plain dicts (None when unknown)."""
+async def report_graph(datasette, report_id: int, siblings: bool = False):
+    """One report and everything attached to it, as plain dicts (None when unknown).
+    With siblings=True also the department's other reports (id, year, score)."""
     db = database(datasette)
-    report = await one(db, "SELECT * FROM reports WHERE id = ?", [report_id])
-    if report is None:
-        return None
-    department = await one(db, "SELECT * FROM departments WHERE id = ?",
-                           [report["department_id"]])
-    region = None
-    if department and department.get("region_id") is not None:
-        region = await one(db, "SELECT * FROM regions WHERE id = ?", [department["region_id"]])
-    document = await one(
-        db, "SELECT id, sha256, file_name, source_url, format, encoding, layout, parser_version,"
+
+    def fetch(q):
+        report = q.one("SELECT * FROM reports WHERE id = ?", [report_id])
+        if report is None:
+            return None
+        department = region = None
+        if report["department_id"] is not None:
+            department = q.one("SELECT * FROM departments WHERE id = ?",
+                               [report["department_id"]])
+        if department and department.get("region_id") is not None:
+            region = q.one("SELECT * FROM regions WHERE id = ?", [department["region_id"]])
+        document = q.one(
+            "SELECT id, sha256, file_name, source_url, format, encoding, layout, parser_version,"
             " status, error, ingested_at, kind, publisher, published_date, size_bytes"
             " FROM documents WHERE id = ?", [report["document_id"]])
 
-    def child(table, order="ordinal, id"):
-        # table and order come from the literals below, never from the request
-        return rows(db, f"SELECT * FROM {table} WHERE report_id = ? ORDER BY {order}",
-                    [report_id])
+        def child(table, order="ordinal, id"):
+            # table and order come from the literals below, never from the request
+            return q.rows(f"SELECT * FROM {table} WHERE report_id = ? ORDER BY {order}",
+                          [report_id])
 
-    finance = await child("finance_items", "id")
-    indicators = await child("indicators", "project_id IS NOT NULL, project_id, ordinal, id")
-    projects = await child("projects")
-    rubric = await child("rubric_items")
-    goals = await child("goals")
-    findings = await child("findings", "kind, ordinal, id")
-    people = await child("people", "id")
-    sections = await child("sections")
-    petition = await child("petition_stats", "id")
-    flags = await child("quality_flags", "severity, id")
+        graph = {
+            "report": report,
+            "department": department,
+            "region": region,
+            "document": document,
+            "finance_items": child("finance_items", "id"),
+            "indicators": child("indicators", "project_id IS NOT NULL, project_id, ordinal, id"),
+            "projects": child("projects"),
+            "rubric_items": child("rubric_items"),
+            "goals": child("goals"),
+            "findings": child("findings", "kind, ordinal, id"),
+            "people": child("people", "id"),
+            "sections": child("sections"),
+            "petition_stats": child("petition_stats", "id"),
+            "quality_flags": child("quality_flags", "severity, id"),
+        }
+        if siblings:
+            graph["siblings"] = q.rows("""
+                SELECT id, fiscal_year, self_score FROM reports
+                WHERE department_id = ? ORDER BY fiscal_year, id
+            """, [report["department_id"]]) if report["department_id"] is not None else []
+        return graph
+
+    graph = await read(datasette, db, fetch)
+    if graph is None:
+        return None
     by_project: dict = {}
-    for ind in indicators:
+    for ind in graph["indicators"]:
         by_project.setdefault(ind["project_id"], []).append(ind)
-    for p in projects:
+    for p in graph["projects"]:
         p["indicators"] = by_project.get(p["id"], [])
-    return {
-        "report": report,
-        "department": department,
-        "region": region,
-        "document": document,
-        "finance_items": finance,
-        "indicators": by_project.get(None, []),
-        "projects": projects,
-        "rubric_items": rubric,
-        "goals": goals,
-        "findings": findings,
-        "people": people,
-        "sections": sections,
-        "petition_stats": petition,
-        "quality_flags": flags,
-    }
+    graph["indicators"] = by_project.get(None, [])
+    return graph
 
 
 def finance_tables(items):
@@ -286,19 +322,17 @@ LATEST_REPORTS = 12
 STATS_TABLES = ("stats", "stats_by_year", "stats_by_province")
 
 
-async def has_stats(db) -> bool:
+def has_stats(q) -> bool:
     """True when the ingest built the precomputed statistics tables (ingest/stats.py)."""
-    found = await db.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
+    found = q.one(
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
         list(STATS_TABLES))
-    return found.rows[0][0] == len(STATS_TABLES)
+    return found["n"] == len(STATS_TABLES)
 
 
-async def corpus_counts(db):
-    """Corpus-wide figures: the precomputed `stats` table (ingest/stats.py), or — for a
-    database built before it existed — the same figures counted live."""
-    found = await rows(db, "SELECT name, value FROM stats")
-    figures = {r["name"]: r["value"] for r in found}
+def corpus_counts(q):
+    """Corpus-wide figures from the precomputed `stats` table."""
+    figures = {r["name"]: r["value"] for r in q.rows("SELECT name, value FROM stats")}
 
     def whole(name):
         value = figures.get(name)
@@ -312,8 +346,9 @@ async def corpus_counts(db):
     return counts
 
 
-async def live_counts(db):
-    counts = await one(db, """
+def live_counts(q):
+    """The same figures counted live, for a database built before the stats tables."""
+    return q.one("""
         SELECT
           (SELECT count(*) FROM reports) AS reports,
           (SELECT count(DISTINCT department_id) FROM reports) AS departments,
@@ -328,15 +363,13 @@ async def live_counts(db):
           (SELECT count(*) FROM report_summary WHERE expenditure_total IS NULL)
             AS missing_total
     """)
-    return counts
 
 
-async def home(datasette, request):
-    db = database(datasette)
-    precomputed = await has_stats(db)
-    counts = await (corpus_counts(db) if precomputed else live_counts(db))
+def home_data(q):
+    precomputed = has_stats(q)
+    counts = corpus_counts(q) if precomputed else live_counts(q)
     # newest first, straight off idx_reports_latest; only these rows go through the view
-    latest = await rows(db, """
+    latest = q.rows("""
         SELECT s.*, r.report_date, r.title
         FROM (SELECT id, fiscal_year, report_date, title FROM reports
               ORDER BY fiscal_year DESC, report_date DESC, id DESC LIMIT :n) r
@@ -344,46 +377,47 @@ async def home(datasette, request):
         ORDER BY r.fiscal_year DESC, r.report_date DESC, r.id DESC
     """, {"n": LATEST_REPORTS})
     if precomputed:
-        provinces = await rows(db, """
+        provinces = q.rows("""
             SELECT province, reports, departments FROM stats_by_province
             ORDER BY reports DESC, province
         """)
     else:
-        provinces = await rows(db, """
+        provinces = q.rows("""
             SELECT province, count(*) AS reports, count(DISTINCT department_id) AS departments
             FROM report_summary WHERE province IS NOT NULL
             GROUP BY province ORDER BY reports DESC, province
         """)
-    by_department = not precomputed or (counts["reports"] or 0) <= DEPARTMENT_CHART_MAX_REPORTS
-    if by_department:
-        spending = await rows(db, """
+    spending, spending_years = [], []
+    if not precomputed or (counts["reports"] or 0) <= DEPARTMENT_CHART_MAX_REPORTS:
+        spending = q.rows("""
             SELECT department, fiscal_year, expenditure_total AS amount
             FROM report_summary
             WHERE expenditure_total IS NOT NULL AND fiscal_year IS NOT NULL
             ORDER BY fiscal_year, department
         """)
-        spending_years = []
     else:
-        spending = []
-        spending_years = await rows(db, """
+        spending_years = q.rows("""
             SELECT fiscal_year, reports, expenditure_reports, expenditure_sum AS amount,
                    expenditure_median AS median, expenditure_max AS max
             FROM stats_by_year
             WHERE expenditure_sum IS NOT NULL AND fiscal_year IS NOT NULL
             ORDER BY fiscal_year
         """)
+    return {"counts": counts, "latest": latest, "provinces": provinces,
+            "spending": spending, "spending_years": spending_years}
+
+
+async def home(datasette, request):
+    db = database(datasette)
+    data = await read(datasette, db, home_data)
     try:
         queries = await datasette.get_canned_queries(db.name, request.actor)
     except Exception:  # pragma: no cover - permissions plugins may refuse
         queries = {}
     return await render(datasette, request, "home.html", {
         "db_name": db.name,
-        "counts": counts,
-        "spending": spending,
-        "spending_years": spending_years,
-        "missing_total": counts["missing_total"],
-        "latest": latest,
-        "provinces": provinces,
+        **data,
+        "missing_total": data["counts"]["missing_total"],
         "queries": queries,
     })
 
@@ -445,30 +479,38 @@ def department_series(finance, reports):
 async def department(datasette, request):
     db = database(datasette)
     dept_id = parse_id(request)
-    dept = await one(db, """
-        SELECT d.id, d.name, d.kind, d.region_id, g.name AS region_name, g.code AS region_code,
-               g.province, g.prefecture, g.county, g.level AS region_level
-        FROM departments d LEFT JOIN regions g ON g.id = d.region_id
-        WHERE d.id = ?
-    """, [dept_id])
-    if dept is None:
+    def fetch(q):
+        dept = q.one("""
+            SELECT d.id, d.name, d.kind, d.region_id, g.name AS region_name,
+                   g.code AS region_code, g.province, g.prefecture, g.county,
+                   g.level AS region_level
+            FROM departments d LEFT JOIN regions g ON g.id = d.region_id
+            WHERE d.id = ?
+        """, [dept_id])
+        if dept is None:
+            return None
+        reports = q.rows("""
+            SELECT s.*, r.report_date, r.title
+            FROM report_summary s JOIN reports r ON r.id = s.report_id
+            WHERE s.department_id = ?
+            ORDER BY s.fiscal_year, s.report_id
+        """, [dept_id])
+        finance = q.rows("""
+            SELECT r.id AS report_id, r.fiscal_year, f.statement, f.item, f.amount
+            FROM reports r JOIN finance_items f ON f.report_id = r.id
+            WHERE r.department_id = ? AND f.unit = 'all'
+              AND f.statement IN ('expenditure', 'three_public')
+        """, [dept_id])
+        flags = q.rows("""
+            SELECT q.*, r.fiscal_year FROM quality_flags q JOIN reports r ON r.id = q.report_id
+            WHERE r.department_id = ? ORDER BY r.fiscal_year, q.id
+        """, [dept_id])
+        return dept, reports, finance, flags
+
+    found = await read(datasette, db, fetch)
+    if found is None:
         raise NotFound("没有这个部门 · Department not found")
-    reports = await rows(db, """
-        SELECT s.*, r.report_date, r.title
-        FROM report_summary s JOIN reports r ON r.id = s.report_id
-        WHERE s.department_id = ?
-        ORDER BY s.fiscal_year, s.report_id
-    """, [dept_id])
-    finance = await rows(db, """
-        SELECT r.id AS report_id, r.fiscal_year, f.statement, f.item, f.amount
-        FROM reports r JOIN finance_items f ON f.report_id = r.id
-        WHERE r.department_id = ? AND f.unit = 'all'
-          AND f.statement IN ('expenditure', 'three_public')
-    """, [dept_id])
-    flags = await rows(db, """
-        SELECT q.*, r.fiscal_year FROM quality_flags q JOIN reports r ON r.id = q.report_id
-        WHERE r.department_id = ? ORDER BY r.fiscal_year, q.id
-    """, [dept_id])
+    dept, reports, finance, flags = found
     spending, three = department_series(finance, reports)
     latest = reports[-1] if reports else None
     return await render(datasette, request, "department.html", {
@@ -486,10 +528,11 @@ async def department(datasette, request):
 
 async def report_page(datasette, request):
     report_id = parse_id(request)
-    graph = await report_graph(datasette, report_id)
+    graph = await report_graph(datasette, report_id, siblings=True)
     if graph is None:
         raise NotFound("没有这份报告 · Report not found")
     db = database(datasette)
+    siblings = graph.pop("siblings")
     flags = graph["quality_flags"]
     all_inds = graph["indicators"] + [i for p in graph["projects"] for i in p["indicators"]]
     for ind in all_inds:
@@ -506,12 +549,6 @@ async def report_page(datasette, request):
             continue
         f["place"] = "indicators" if id(f) in on_indicators else flag_place(f["code"])
         placed.setdefault(f["place"], []).append(f)
-    siblings = []
-    if graph["report"]["department_id"] is not None:
-        siblings = await rows(db, """
-            SELECT id, fiscal_year, self_score FROM reports
-            WHERE department_id = ? ORDER BY fiscal_year, id
-        """, [graph["report"]["department_id"]])
     findings = [(code, label, english, [f for f in graph["findings"] if f["kind"] == code])
                 for code, label, english in FINDING_KINDS]
     known_kinds = {code for code, _, _ in FINDING_KINDS}

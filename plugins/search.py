@@ -45,10 +45,13 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
+from datasette.tracer import trace
+from datasette.utils import sqlite_timelimit
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
@@ -221,10 +224,17 @@ def snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> Markup:
 
 
 async def _find_database(datasette):
+    """The database holding the site-wide index (remembered once found in an immutable
+    database: its tables never change)."""
+    known = datasette.__dict__.get("_jixiao_search_db")
+    if known is not None and known in datasette.databases:
+        return datasette.databases[known]
     for name, db in datasette.databases.items():
         if name.startswith("_"):
             continue
         if await db.table_exists(si.SITE_TABLE):
+            if not db.is_mutable:
+                datasette.__dict__["_jixiao_search_db"] = name
             return db
     return None
 
@@ -247,8 +257,9 @@ def _kind_rank(kind: str) -> int:
     return _KIND_RANK.get(kind, 99)
 
 
-async def run_search(db, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
-    """Groups of hits by report for the site-wide search page (and its JSON).
+def search(conn, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
+    """Groups of hits by report for the site-wide search page (and its JSON), read with
+    one connection (run on Datasette's database thread by ``run_search``).
 
     At most `cap` rows of the index are examined: FTS5 hands back matching rowids in
     order, so the newest `cap` candidates (highest rowid) are taken, checked literally,
@@ -264,25 +275,25 @@ async def run_search(db, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
     literal = [c.replace("[text]", "s.text") for c in si.literal_clauses(terms, ["text"], params)]
     exact = " AND ".join(literal) if literal else "1"
     # 1. the first cap + 1 candidates, newest first, each with the literal check
-    candidates = (await db.execute(
+    candidates = conn.execute(
         f"SELECT s.id, s.report_id, s.kind, ({exact}) AS exact "
         f"FROM (SELECT rowid AS id FROM {si.SITE_FTS} WHERE {si.SITE_FTS} MATCH :fts "
         "ORDER BY rowid DESC LIMIT :limit) m "
-        f"JOIN {si.SITE_TABLE} s ON s.id = m.id", params)).rows
+        f"JOIN {si.SITE_TABLE} s ON s.id = m.id", params).fetchall()
     if len(candidates) > cap:
         result["capped"] = True
-        candidates = sorted(candidates, key=lambda r: -r["id"])[:cap]
+        candidates = sorted(candidates, key=lambda r: -r[0])[:cap]
     hits_by_report: dict = {}
-    for r in candidates:
-        if r["exact"]:
-            hits_by_report.setdefault(r["report_id"], []).append((_kind_rank(r["kind"]), r["id"]))
+    for hit_id, report_id, kind, is_exact in candidates:
+        if is_exact:
+            hits_by_report.setdefault(report_id, []).append((_kind_rank(kind), hit_id))
     if not hits_by_report:
         return result
     # 2. the fiscal year of every report hit (ties in the hit count: newest year first)
     ids = [rid for rid in hits_by_report if rid is not None]
-    years = {r[0]: r[1] for r in (await db.execute(
+    years = dict(tuple(r) for r in conn.execute(
         "SELECT id, fiscal_year FROM reports WHERE id IN (SELECT value FROM json_each(:ids))",
-        {"ids": json.dumps(ids)})).rows}
+        {"ids": json.dumps(ids)}))
     counts = [{"report_id": rid, "fiscal_year": years.get(rid), "n": len(hits)}
               for rid, hits in hits_by_report.items()]
     counts.sort(key=lambda c: (-c["n"], -(c["fiscal_year"] or -10**9), c["report_id"] or 0))
@@ -292,34 +303,54 @@ async def run_search(db, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
     shown = counts[(page - 1) * REPORTS_PER_PAGE: page * REPORTS_PER_PAGE]
     if not shown:
         return result
-    about = {r["report_id"]: dict(r) for r in (await db.execute(
-        "SELECT r.id AS report_id, r.title, d.name AS department, d.id AS department_id "
-        "FROM reports r LEFT JOIN departments d ON d.id = r.department_id "
-        "WHERE r.id IN (SELECT value FROM json_each(:ids))",
-        {"ids": json.dumps([c["report_id"] for c in shown])})).rows}
+    about = {r[0]: {"title": r[1], "department": r[2], "department_id": r[3]}
+             for r in conn.execute(
+                 "SELECT r.id, r.title, d.name, d.id "
+                 "FROM reports r LEFT JOIN departments d ON d.id = r.department_id "
+                 "WHERE r.id IN (SELECT value FROM json_each(:ids))",
+                 {"ids": json.dumps([c["report_id"] for c in shown])})}
     for c in shown:
         c.update(about.get(c["report_id"]) or {"title": None, "department": None,
                                                "department_id": None})
     # 3. the text of the first few hits of each report shown (kind order, then id)
-    wanted = [hit_id for c in shown
-              for _, hit_id in sorted(hits_by_report[c["report_id"]])[:HITS_PER_REPORT]]
-    texts = {r["id"]: r for r in (await db.execute(
-        f"SELECT id, report_id, kind, ref_table, ref_id, title, text FROM {si.SITE_TABLE} "
-        "WHERE id IN (SELECT value FROM json_each(:ids))", {"ids": json.dumps(wanted)})).rows}
+    first = {c["report_id"]: [hit_id for _, hit_id in
+                              sorted(hits_by_report[c["report_id"]])[:HITS_PER_REPORT]]
+             for c in shown}
+    texts = {r[0]: r for r in conn.execute(
+        f"SELECT id, kind, ref_table, ref_id, title, text FROM {si.SITE_TABLE} "
+        "WHERE id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps([h for hits in first.values() for h in hits])})}
     for c in shown:
         hits = []
-        for _, hit_id in sorted(hits_by_report[c["report_id"]])[:HITS_PER_REPORT]:
-            r = texts[hit_id]
+        for hit_id in first[c["report_id"]]:
+            _, kind, ref_table, ref_id, title, text = texts[hit_id]
             hits.append({
-                "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
-                "title": _hit_title(r["kind"], r["title"]), "ref_table": r["ref_table"],
-                "ref_id": r["ref_id"],
-                "snippet": snippet(_display_text(r["text"], r["title"], terms), terms)})
+                "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
+                "title": _hit_title(kind, title), "ref_table": ref_table, "ref_id": ref_id,
+                "snippet": snippet(_display_text(text, title, terms), terms)})
         result["groups"].append({
             "report_id": c["report_id"], "department": c["department"],
             "department_id": c["department_id"], "fiscal_year": c["fiscal_year"],
             "title": c["title"], "count": c["n"], "hits": hits})
     return result
+
+
+async def run_search(datasette, db, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
+    """``search`` on the database thread, under Datasette's SQL time limit (all queries
+    together); raises QueryInterrupted when the limit is hit."""
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def run(conn):
+        with sqlite_timelimit(conn, limit):
+            try:
+                return search(conn, q, page, cap)
+            except sqlite3.OperationalError as e:
+                if e.args == ("interrupted",):
+                    raise QueryInterrupted(e, "site search", {"q": q})
+                raise
+
+    with trace("sql", database=db.name, sql=f"-- jixiao site search: {q}", params=None):
+        return await db.execute_fn(run)
 
 
 def max_hits(datasette) -> int:
@@ -344,7 +375,7 @@ async def search_view(request, datasette):
         result = _empty_result(q, page, cap=cap)
     else:
         try:
-            result = await run_search(db, q, page, cap)
+            result = await run_search(datasette, db, q, page, cap)
         except QueryInterrupted:
             result = {**_empty_result(q, page, si.parse_terms(q), cap), "too_many": True}
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
