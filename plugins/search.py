@@ -101,8 +101,9 @@ def prepare_connection(conn, database, datasette):
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     spec = si.SEARCHABLE.get(table)
-    if spec is None:
-        return None
+    if spec is None or not any(key == "_search" or key.startswith("_search_")
+                               for key in request.args):
+        return None     # no search on this page: nothing to add
 
     async def inner():
         meta = datasette.table_metadata(database, table)
