@@ -47,7 +47,9 @@ import json
 import re
 import sqlite3
 import time
+from operator import itemgetter
 
+import jinja2
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.tracer import trace
@@ -283,21 +285,28 @@ def search(conn, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
         f"JOIN {si.SITE_TABLE} s ON s.id = m.id", params).fetchall()
     if len(candidates) > cap:
         result["capped"] = True
-        candidates = sorted(candidates, key=lambda r: -r[0])[:cap]
+        candidates.sort(key=itemgetter(0), reverse=True)
+        del candidates[cap:]
     hits_by_report: dict = {}
     for hit_id, report_id, kind, is_exact in candidates:
         if is_exact:
-            hits_by_report.setdefault(report_id, []).append((_kind_rank(kind), hit_id))
+            found = hits_by_report.get(report_id)
+            if found is None:
+                hits_by_report[report_id] = [(kind, hit_id)]
+            else:
+                found.append((kind, hit_id))
     if not hits_by_report:
         return result
     # 2. the fiscal year of every report hit (ties in the hit count: newest year first)
     ids = [rid for rid in hits_by_report if rid is not None]
-    years = dict(tuple(r) for r in conn.execute(
+    years = dict(conn.execute(
         "SELECT id, fiscal_year FROM reports WHERE id IN (SELECT value FROM json_each(:ids))",
-        {"ids": json.dumps(ids)}))
-    counts = [{"report_id": rid, "fiscal_year": years.get(rid), "n": len(hits)}
+        {"ids": json.dumps(ids)}).fetchall())
+    counts = [(-len(hits), -(years.get(rid) or -10**9), rid or 0, rid)
               for rid, hits in hits_by_report.items()]
-    counts.sort(key=lambda c: (-c["n"], -(c["fiscal_year"] or -10**9), c["report_id"] or 0))
+    counts.sort()
+    counts = [{"report_id": rid, "fiscal_year": years.get(rid), "n": -n}
+              for n, _, _, rid in counts]
     result["total_reports"] = len(counts)
     result["total_hits"] = sum(c["n"] for c in counts)
     result["pages"] = (len(counts) + REPORTS_PER_PAGE - 1) // REPORTS_PER_PAGE
@@ -314,9 +323,9 @@ def search(conn, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
         c.update(about.get(c["report_id"]) or {"title": None, "department": None,
                                                "department_id": None})
     # 3. the text of the first few hits of each report shown (kind order, then id)
-    first = {c["report_id"]: [hit_id for _, hit_id in
-                              sorted(hits_by_report[c["report_id"]])[:HITS_PER_REPORT]]
-             for c in shown}
+    first = {c["report_id"]: [hit_id for _, hit_id in sorted(
+                 (_kind_rank(kind), hit_id) for kind, hit_id in hits_by_report[c["report_id"]]
+             )[:HITS_PER_REPORT]] for c in shown}
     texts = {r[0]: r for r in conn.execute(
         f"SELECT id, kind, ref_table, ref_id, title, text FROM {si.SITE_TABLE} "
         "WHERE id IN (SELECT value FROM json_each(:ids))",
@@ -385,8 +394,24 @@ async def search_view(request, datasette):
             for h in g["hits"]:
                 h["snippet"] = str(h["snippet"])
         return Response.json(result)
-    return Response.html(await datasette.render_template(
-        "search.html", {**result, "kind_labels": KIND_LABELS}, request=request))
+    context = {**result, "kind_labels": KIND_LABELS}
+    context["jx_body"] = render_body(datasette, "_search_body.html", context)
+    return Response.html(await datasette.render_template("search.html", context,
+                                                         request=request))
+
+
+def render_body(datasette, template, context) -> Markup:
+    """The page body, rendered with a synchronous twin of Datasette's Jinja environment
+    (same loader, filters and globals, autoescaped; see plugins/pages.py)."""
+    base = datasette.jinja_env
+    env = datasette.__dict__.get("_jixiao_body_env")
+    if env is None or env.loader is not base.loader:
+        env = jinja2.Environment(loader=base.loader, autoescape=True)
+        env.filters.update(base.filters)
+        env.tests.update(base.tests)
+        env.globals.update(base.globals)
+        datasette.__dict__["_jixiao_body_env"] = env
+    return Markup(env.get_template(template).render({"urls": datasette.urls, **context}))
 
 
 @hookimpl
