@@ -648,6 +648,35 @@ def test_markdown_renderer_is_safe():
     assert "<script>" not in html and 'href="javascript:' not in html
 
 
+def test_markdown_fast_path_equals_markdown_it(corpus_db):
+    """Plain paragraphs skip the parser (render.py); the HTML must be what markdown-it
+    makes, for every section of the corpus, fragments of them and the edge cases."""
+    import random
+
+    from markdown_it import MarkdownIt
+
+    render = module_from_path(str(ROOT / "plugins" / "render.py"), "jx_render_fast_under_test")
+    md = MarkdownIt("js-default")
+    conn = sqlite3.connect(corpus_db)
+    texts = [t or "" for (t,) in conn.execute("SELECT body FROM sections")]
+    texts += [t or "" for (t,) in conn.execute("SELECT text FROM findings")]
+    conn.close()
+    texts += ["", "a", "a\n", "\n\na\n\n\nb\n", "a\nb", "中文\u3000", "\u3000\u3000中文",
+              "1. x", "x\n1.", "a  \nb", "  a", "a\t", "\u00a0x", "a\n \nb", "a\n\u3000\nb",
+              "Ａ＜Ｂ", "a\u2028b", "\ufeffa", "**粗**", "# 标题", "- 项", "> 引", "<b>x</b>", "a & b",
+              "[x](javascript:alert(1))", "第一段\n\n第二段\n第三行"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        t = rng.choice(texts)
+        i = rng.randrange(len(t) + 1)
+        texts.append(t[i:rng.randrange(i, len(t) + 1)])
+    fast = 0
+    for t in texts:
+        fast += render._plain_paragraphs(t) is not None
+        assert str(render.render_markdown(t)) == md.render(t), t
+    assert fast > len(texts) // 10      # the fast path is taken
+
+
 def test_plugins_never_format_request_values_into_sql():
     """SQL in plugins is parameterised; the only f-string SQL uses allow-listed names."""
     for path in (ROOT / "plugins").glob("*.py"):
