@@ -308,6 +308,24 @@ def finance_tables(items):
     return tables
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class BodyEnvironment(jinja2.Environment):
+    """Looks up `row.column` on a plain dict by key first. Jinja tries getattr() first and
+    only falls back to the key after an AttributeError, which costs more than the rest of
+    the lookup; the result is the same, as a dict instance has no attributes of its own
+    beyond dict's methods (those names still resolve as Jinja would)."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def body_environment(datasette) -> jinja2.Environment:
     """A synchronous twin of Datasette's Jinja environment: the same template loader,
     filters, tests and globals (the plugins' included), autoescaped. The bodies of the
@@ -318,7 +336,7 @@ def body_environment(datasette) -> jinja2.Environment:
     base = datasette.jinja_env
     env = datasette.__dict__.get("_jixiao_body_env")
     if env is None or env.loader is not base.loader:
-        env = jinja2.Environment(loader=base.loader, autoescape=True)
+        env = BodyEnvironment(loader=base.loader, autoescape=True)
         env.filters.update(base.filters)
         env.tests.update(base.tests)
         env.globals.update(base.globals)
