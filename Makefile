@@ -26,7 +26,7 @@ serve: db
 	$(BIN)/datasette inspect $(DB) --inspect-file data/inspect.json
 	$(BIN)/datasette serve -i $(DB) --inspect-file data/inspect.json \
 		-m metadata.yml --plugins-dir plugins --template-dir site/templates \
-		--static static:site/static --setting sql_time_limit_ms 3000 \
+		--static static:site/static --setting sql_time_limit_ms 3000 --setting suggest_facets off \
 		-h $(HOST) -p $(PORT)
 
 # Browser tests use Debian's chromium; Chinese needs fonts-noto-cjk.

@@ -1,14 +1,16 @@
 """Site benchmark: page latency under concurrent clients at national size.
 
-    python -m bench site [--reports N] [--seed S] [--clients 8] [--seconds 30]
+    python -m bench site [--reports N] [--seed S] [--clients 8] [--seconds 30] [--db PATH]
 
 N defaults to JIXIAO_BENCH_REPORTS, else 100000. The database comes from the ingest
-benchmark (built first when missing: ``bench-cache/db-N-sS/jixiao.db``).
+benchmark (built first when missing: ``bench-cache/db-N-sS/jixiao.db``), or is the file
+given with ``--db`` (never built or changed then; its inspect file is written next to it).
 
 1. ``datasette inspect`` writes the inspect file once (table counts for the immutable
    database, so unfiltered table pages never count rows).
 2. ``datasette serve -i`` with the repository's metadata, plugins, templates and static
-   files, on 127.0.0.1 and a free port (as ``make serve``, same settings).
+   files, on 127.0.0.1 and a free port (as ``make serve``, same settings: SQL time limit
+   3 s, no suggested facets).
 3. For each page kind — home ``/``, a department ``/departments/<id>``, a report
    ``/reports/<id>``, site search ``/search?q=…`` and a stock Datasette table page
    (``/jixiao/indicators?report_id=<id>``, a filtered table view) — 8 clients (asyncio +
@@ -65,7 +67,7 @@ def serve(db: Path, inspect_file: Path, port: int) -> subprocess.Popen:
     cmd = [datasette_bin(), "serve", "-i", str(db), "--inspect-file", str(inspect_file),
            "-m", "metadata.yml", "--plugins-dir", "plugins", "--template-dir", "site/templates",
            "--static", "static:site/static", "--setting", "sql_time_limit_ms", "3000",
-           "-h", "127.0.0.1", "-p", str(port)]
+           "--setting", "suggest_facets", "off", "-h", "127.0.0.1", "-p", str(port)]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -172,7 +174,8 @@ def report(n: int, db: Path, clients: int, seconds: float, results: dict, m: dic
     lines = [
         f"## Site: {n:,} reports, {clients} concurrent clients, {seconds:.0f} s per page",
         "",
-        f"Machine: {machine_line(m)}. Database {db.stat().st_size / (1 << 30):,.2f} GiB, "
+        f"Machine: {machine_line(m)}. Database {db.stat().st_size / (1 << 30):,.2f} GiB"
+        + (f" (`{db}`)" if not db.resolve().is_relative_to(ROOT.resolve()) else "") + ", "
         "served immutable (`datasette serve -i … --inspect-file …`) with the repository's "
         "metadata, plugins and templates on 127.0.0.1; clients on the same machine.",
         "",
@@ -196,9 +199,19 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--db", type=Path, default=None,
+                    help="serve this database instead of the benchmark's own (not rebuilt)")
     args, _ = ap.parse_known_args(argv)
-    n = reports_wanted(args.reports)
-    db = ensure_db(n, args.seed)
+    if args.db is not None:
+        db = args.db.resolve()
+        if not db.exists():
+            raise SystemExit(f"no database at {db}")
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        n = args.reports or conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+        conn.close()
+    else:
+        n = reports_wanted(args.reports)
+        db = ensure_db(n, args.seed)
     m = machine()
     results = asyncio.run(run(db, args.clients, args.seconds, args.seed))
     text = report(n, db, args.clients, args.seconds, results, m)

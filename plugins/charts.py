@@ -121,6 +121,37 @@ def spending_by_department_chart(rows) -> Markup:
                    data)
 
 
+def spending_by_year_chart(rows) -> Markup:
+    """Home, large corpus: total expenditure (万元) per fiscal year, all departments together.
+
+    rows: dicts with fiscal_year, amount (sum of the stated totals), reports,
+    expenditure_reports, median, max — one per year, from the precomputed stats_by_year.
+    """
+    data = [{"fiscal_year": r["fiscal_year"], "amount": round(r["amount"], 2),
+             "reports": r.get("reports"), "expenditure_reports": r.get("expenditure_reports"),
+             "median": r.get("median"), "max": r.get("max")}
+            for r in rows if r.get("amount") is not None and r.get("fiscal_year") is not None]
+    spec = _spec(data, {"type": "bar", "tooltip": True, "color": "#4c78a8"}, {
+        "x": _year_axis(data),
+        "y": {"field": "amount", "type": "quantitative", "title": "支出合计（万元）",
+              "axis": {"format": ",~f"}},
+        "tooltip": [
+            {"field": "fiscal_year", "type": "ordinal", "title": "年度"},
+            {"field": "amount", "type": "quantitative", "title": "支出合计（万元）", "format": ",.2f"},
+            {"field": "expenditure_reports", "type": "quantitative", "title": "计入的报告数"},
+            {"field": "median", "type": "quantitative", "title": "每份报告中位数（万元）",
+             "format": ",.2f"},
+            {"field": "max", "type": "quantitative", "title": "最大一份（万元）", "format": ",.2f"},
+        ],
+    })
+    return _figure(spec, "各年度支出合计（万元，全部部门） · Total expenditure by year, all departments "
+                         "(10,000 yuan)",
+                   [("fiscal_year", "年度"), ("amount", "支出合计（万元）"),
+                    ("expenditure_reports", "计入的报告数"), ("median", "中位数（万元）"),
+                    ("max", "最大（万元）")],
+                   data)
+
+
 def department_spending_chart(rows) -> Markup:
     """Department: stacked spending per year. rows: fiscal_year, category, amount, order."""
     data = [r for r in rows if r.get("amount") is not None]
@@ -244,6 +275,7 @@ def vega_link(path, params=None, mark="bar", x=None, y=None, color=None,
 def prepare_jinja2_environment(env):
     env.globals.update({
         "spending_by_department_chart": spending_by_department_chart,
+        "spending_by_year_chart": spending_by_year_chart,
         "department_spending_chart": department_spending_chart,
         "self_score_chart": self_score_chart,
         "three_public_chart": three_public_chart,

@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import urllib.parse
 from pathlib import Path
 
+import jinja2
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.tracer import trace
+from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "site" / "content"
@@ -98,14 +104,40 @@ def database(datasette):
     return datasette.get_database()
 
 
-async def rows(db, sql, params=None):
-    results = await db.execute(sql, params or [])
-    return [dict(r) for r in results.rows]
+class Reader:
+    """Runs a page's queries one after another on the database thread's connection."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def rows(self, sql, params=()):
+        cursor = self.conn.execute(sql, params)
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, r)) for r in cursor.fetchall()]
+
+    def one(self, sql, params=()):
+        found = self.rows(sql, params)
+        return found[0] if found else None
 
 
-async def one(db, sql, params=None):
-    found = await rows(db, sql, params)
-    return found[0] if found else None
+async def read(datasette, db, fn):
+    """fn(reader) on the database thread: all of a page's queries in one hop instead of
+    one thread hop (and event-loop round trip) per query, under the same SQL time limit
+    as Datasette's own queries (the limit applies to the batch)."""
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def run(conn):
+        with sqlite_timelimit(conn, limit):
+            try:
+                return fn(Reader(conn))
+            except sqlite3.OperationalError as e:
+                if e.args == ("interrupted",):
+                    raise QueryInterrupted(e, fn.__name__, None)
+                raise
+
+    with trace("sql", database=db.name, sql=f"-- jixiao {fn.__name__} (several queries)",
+               params=None):
+        return await db.execute_fn(run)
 
 
 def flag_place(code: str) -> str:
@@ -190,58 +222,64 @@ def attach_flags(rows, flags, figure_keys):
                 r["flags"] = [g for g in r["flags"] if g is not f]
 
 
-async def report_graph(datasette, report_id: int):
-    """One report and everything attached to it, as plain dicts (None when unknown)."""
+async def report_graph(datasette, report_id: int, siblings: bool = False):
+    """One report and everything attached to it, as plain dicts (None when unknown).
+    With siblings=True also the department's other reports (id, year, score)."""
     db = database(datasette)
-    report = await one(db, "SELECT * FROM reports WHERE id = ?", [report_id])
-    if report is None:
-        return None
-    department = await one(db, "SELECT * FROM departments WHERE id = ?",
-                           [report["department_id"]])
-    region = None
-    if department and department.get("region_id") is not None:
-        region = await one(db, "SELECT * FROM regions WHERE id = ?", [department["region_id"]])
-    document = await one(
-        db, "SELECT id, sha256, file_name, source_url, format, encoding, layout, parser_version,"
+
+    def fetch(q):
+        report = q.one("SELECT * FROM reports WHERE id = ?", [report_id])
+        if report is None:
+            return None
+        department = region = None
+        if report["department_id"] is not None:
+            department = q.one("SELECT * FROM departments WHERE id = ?",
+                               [report["department_id"]])
+        if department and department.get("region_id") is not None:
+            region = q.one("SELECT * FROM regions WHERE id = ?", [department["region_id"]])
+        document = q.one(
+            "SELECT id, sha256, file_name, source_url, format, encoding, layout, parser_version,"
             " status, error, ingested_at, kind, publisher, published_date, size_bytes"
             " FROM documents WHERE id = ?", [report["document_id"]])
 
-    def child(table, order="ordinal, id"):
-        # table and order come from the literals below, never from the request
-        return rows(db, f"SELECT * FROM {table} WHERE report_id = ? ORDER BY {order}",
-                    [report_id])
+        def child(table, order="ordinal, id"):
+            # table and order come from the literals below, never from the request
+            return q.rows(f"SELECT * FROM {table} WHERE report_id = ? ORDER BY {order}",
+                          [report_id])
 
-    finance = await child("finance_items", "id")
-    indicators = await child("indicators", "project_id IS NOT NULL, project_id, ordinal, id")
-    projects = await child("projects")
-    rubric = await child("rubric_items")
-    goals = await child("goals")
-    findings = await child("findings", "kind, ordinal, id")
-    people = await child("people", "id")
-    sections = await child("sections")
-    petition = await child("petition_stats", "id")
-    flags = await child("quality_flags", "severity, id")
+        graph = {
+            "report": report,
+            "department": department,
+            "region": region,
+            "document": document,
+            "finance_items": child("finance_items", "id"),
+            "indicators": child("indicators", "project_id IS NOT NULL, project_id, ordinal, id"),
+            "projects": child("projects"),
+            "rubric_items": child("rubric_items"),
+            "goals": child("goals"),
+            "findings": child("findings", "kind, ordinal, id"),
+            "people": child("people", "id"),
+            "sections": child("sections"),
+            "petition_stats": child("petition_stats", "id"),
+            "quality_flags": child("quality_flags", "severity, id"),
+        }
+        if siblings:
+            graph["siblings"] = q.rows("""
+                SELECT id, fiscal_year, self_score FROM reports
+                WHERE department_id = ? ORDER BY fiscal_year, id
+            """, [report["department_id"]]) if report["department_id"] is not None else []
+        return graph
+
+    graph = await read(datasette, db, fetch)
+    if graph is None:
+        return None
     by_project: dict = {}
-    for ind in indicators:
+    for ind in graph["indicators"]:
         by_project.setdefault(ind["project_id"], []).append(ind)
-    for p in projects:
+    for p in graph["projects"]:
         p["indicators"] = by_project.get(p["id"], [])
-    return {
-        "report": report,
-        "department": department,
-        "region": region,
-        "document": document,
-        "finance_items": finance,
-        "indicators": by_project.get(None, []),
-        "projects": projects,
-        "rubric_items": rubric,
-        "goals": goals,
-        "findings": findings,
-        "people": people,
-        "sections": sections,
-        "petition_stats": petition,
-        "quality_flags": flags,
-    }
+    graph["indicators"] = by_project.get(None, [])
+    return graph
 
 
 def finance_tables(items):
@@ -270,7 +308,53 @@ def finance_tables(items):
     return tables
 
 
-async def render(datasette, request, template, context):
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class BodyEnvironment(jinja2.Environment):
+    """Looks up `row.column` on a plain dict by key first. Jinja tries getattr() first and
+    only falls back to the key after an AttributeError, which costs more than the rest of
+    the lookup; the result is the same, as a dict instance has no attributes of its own
+    beyond dict's methods (those names still resolve as Jinja would)."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+def body_environment(datasette) -> jinja2.Environment:
+    """A synchronous twin of Datasette's Jinja environment: the same template loader,
+    filters, tests and globals (the plugins' included), autoescaped. The bodies of the
+    citizen pages render here, without the per-expression await overhead of Datasette's
+    async environment (about half the rendering time of a report page); Datasette then
+    renders the light page shell around them (render_template: nav, plugins' template
+    variables, scripts)."""
+    base = datasette.jinja_env
+    env = datasette.__dict__.get("_jixiao_body_env")
+    if env is None or env.loader is not base.loader:
+        env = BodyEnvironment(loader=base.loader, autoescape=True)
+        env.filters.update(base.filters)
+        env.tests.update(base.tests)
+        env.globals.update(base.globals)
+        datasette.__dict__["_jixiao_body_env"] = env
+    return env
+
+
+def render_body(datasette, template, context) -> Markup:
+    env = body_environment(datasette)
+    html = env.get_template(template).render({"urls": datasette.urls, **context})
+    return Markup(html)     # autoescaped by the environment
+
+
+async def render(datasette, request, template, context, body=None):
+    """The page `template` with `context`; `body`, if given, is rendered first (see
+    body_environment) and passed to it as jx_body."""
+    if body is not None:
+        context = {**context, "jx_body": render_body(datasette, body, context)}
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
@@ -278,9 +362,41 @@ def parse_id(request) -> int:
     return int(request.url_vars["id"])
 
 
-async def home(datasette, request):
-    db = database(datasette)
-    counts = await one(db, """
+# Below this many reports the home chart splits each year's spending by department (one
+# cheap query over report_summary); above it the chart reads the per-year totals that the
+# ingest precomputed in stats_by_year, so the home page never scans the whole corpus.
+DEPARTMENT_CHART_MAX_REPORTS = 500
+LATEST_REPORTS = 12
+STATS_TABLES = ("stats", "stats_by_year", "stats_by_province")
+
+
+def has_stats(q) -> bool:
+    """True when the ingest built the precomputed statistics tables (ingest/stats.py)."""
+    found = q.one(
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
+        list(STATS_TABLES))
+    return found["n"] == len(STATS_TABLES)
+
+
+def corpus_counts(q):
+    """Corpus-wide figures from the precomputed `stats` table."""
+    figures = {r["name"]: r["value"] for r in q.rows("SELECT name, value FROM stats")}
+
+    def whole(name):
+        value = figures.get(name)
+        return int(value) if value is not None else None
+
+    counts = {name: whole(name) for name in (
+        "reports", "departments", "provinces", "years", "first_year", "last_year",
+        "documents", "indicators")}
+    counts["flags"] = whole("quality_flags")
+    counts["missing_total"] = whole("reports_without_expenditure_total") or 0
+    return counts
+
+
+def live_counts(q):
+    """The same figures counted live, for a database built before the stats tables."""
+    return q.one("""
         SELECT
           (SELECT count(*) FROM reports) AS reports,
           (SELECT count(DISTINCT department_id) FROM reports) AS departments,
@@ -291,39 +407,65 @@ async def home(datasette, request):
           (SELECT max(fiscal_year) FROM reports) AS last_year,
           (SELECT count(*) FROM documents) AS documents,
           (SELECT count(*) FROM indicators) AS indicators,
-          (SELECT count(*) FROM quality_flags) AS flags
+          (SELECT count(*) FROM quality_flags) AS flags,
+          (SELECT count(*) FROM report_summary WHERE expenditure_total IS NULL)
+            AS missing_total
     """)
-    spending = await rows(db, """
-        SELECT department, fiscal_year, expenditure_total AS amount
-        FROM report_summary
-        WHERE expenditure_total IS NOT NULL AND fiscal_year IS NOT NULL
-        ORDER BY fiscal_year, department
-    """)
-    missing_total = await one(db, """
-        SELECT count(*) AS n FROM report_summary WHERE expenditure_total IS NULL
-    """)
-    latest = await rows(db, """
+
+
+def home_data(q):
+    precomputed = has_stats(q)
+    counts = corpus_counts(q) if precomputed else live_counts(q)
+    # newest first, straight off idx_reports_latest; only these rows go through the view
+    latest = q.rows("""
         SELECT s.*, r.report_date, r.title
-        FROM report_summary s JOIN reports r ON r.id = s.report_id
-        ORDER BY r.fiscal_year DESC, r.report_date DESC, s.report_id DESC
-        LIMIT 12
-    """)
-    provinces = await rows(db, """
-        SELECT province, count(*) AS reports, count(DISTINCT department_id) AS departments
-        FROM report_summary WHERE province IS NOT NULL
-        GROUP BY province ORDER BY reports DESC, province
-    """)
+        FROM (SELECT id, fiscal_year, report_date, title FROM reports
+              ORDER BY fiscal_year DESC, report_date DESC, id DESC LIMIT :n) r
+        JOIN report_summary s ON s.report_id = r.id
+        ORDER BY r.fiscal_year DESC, r.report_date DESC, r.id DESC
+    """, {"n": LATEST_REPORTS})
+    if precomputed:
+        provinces = q.rows("""
+            SELECT province, reports, departments FROM stats_by_province
+            ORDER BY reports DESC, province
+        """)
+    else:
+        provinces = q.rows("""
+            SELECT province, count(*) AS reports, count(DISTINCT department_id) AS departments
+            FROM report_summary WHERE province IS NOT NULL
+            GROUP BY province ORDER BY reports DESC, province
+        """)
+    spending, spending_years = [], []
+    if not precomputed or (counts["reports"] or 0) <= DEPARTMENT_CHART_MAX_REPORTS:
+        spending = q.rows("""
+            SELECT department, fiscal_year, expenditure_total AS amount
+            FROM report_summary
+            WHERE expenditure_total IS NOT NULL AND fiscal_year IS NOT NULL
+            ORDER BY fiscal_year, department
+        """)
+    else:
+        spending_years = q.rows("""
+            SELECT fiscal_year, reports, expenditure_reports, expenditure_sum AS amount,
+                   expenditure_median AS median, expenditure_max AS max
+            FROM stats_by_year
+            WHERE expenditure_sum IS NOT NULL AND fiscal_year IS NOT NULL
+            ORDER BY fiscal_year
+        """)
+    return {"counts": counts, "latest": latest, "provinces": provinces,
+            "spending": spending, "spending_years": spending_years}
+
+
+async def home(datasette, request):
+    db = database(datasette)
+    data = await read(datasette, db, home_data)
     try:
         queries = await datasette.get_canned_queries(db.name, request.actor)
     except Exception:  # pragma: no cover - permissions plugins may refuse
         queries = {}
-    return await render(datasette, request, "home.html", {
+    return await render(datasette, request, "home.html", body="_home_body.html", context={
         "db_name": db.name,
-        "counts": counts,
-        "spending": spending,
-        "missing_total": missing_total["n"],
-        "latest": latest,
-        "provinces": provinces,
+        **data,
+        "missing_total": data["counts"]["missing_total"],
         "queries": queries,
     })
 
@@ -385,33 +527,41 @@ def department_series(finance, reports):
 async def department(datasette, request):
     db = database(datasette)
     dept_id = parse_id(request)
-    dept = await one(db, """
-        SELECT d.id, d.name, d.kind, d.region_id, g.name AS region_name, g.code AS region_code,
-               g.province, g.prefecture, g.county, g.level AS region_level
-        FROM departments d LEFT JOIN regions g ON g.id = d.region_id
-        WHERE d.id = ?
-    """, [dept_id])
-    if dept is None:
+    def fetch(q):
+        dept = q.one("""
+            SELECT d.id, d.name, d.kind, d.region_id, g.name AS region_name,
+                   g.code AS region_code, g.province, g.prefecture, g.county,
+                   g.level AS region_level
+            FROM departments d LEFT JOIN regions g ON g.id = d.region_id
+            WHERE d.id = ?
+        """, [dept_id])
+        if dept is None:
+            return None
+        reports = q.rows("""
+            SELECT s.*, r.report_date, r.title
+            FROM report_summary s JOIN reports r ON r.id = s.report_id
+            WHERE s.department_id = ?
+            ORDER BY s.fiscal_year, s.report_id
+        """, [dept_id])
+        finance = q.rows("""
+            SELECT r.id AS report_id, r.fiscal_year, f.statement, f.item, f.amount
+            FROM reports r JOIN finance_items f ON f.report_id = r.id
+            WHERE r.department_id = ? AND f.unit = 'all'
+              AND f.statement IN ('expenditure', 'three_public')
+        """, [dept_id])
+        flags = q.rows("""
+            SELECT q.*, r.fiscal_year FROM quality_flags q JOIN reports r ON r.id = q.report_id
+            WHERE r.department_id = ? ORDER BY r.fiscal_year, q.id
+        """, [dept_id])
+        return dept, reports, finance, flags
+
+    found = await read(datasette, db, fetch)
+    if found is None:
         raise NotFound("没有这个部门 · Department not found")
-    reports = await rows(db, """
-        SELECT s.*, r.report_date, r.title
-        FROM report_summary s JOIN reports r ON r.id = s.report_id
-        WHERE s.department_id = ?
-        ORDER BY s.fiscal_year, s.report_id
-    """, [dept_id])
-    finance = await rows(db, """
-        SELECT r.id AS report_id, r.fiscal_year, f.statement, f.item, f.amount
-        FROM reports r JOIN finance_items f ON f.report_id = r.id
-        WHERE r.department_id = ? AND f.unit = 'all'
-          AND f.statement IN ('expenditure', 'three_public')
-    """, [dept_id])
-    flags = await rows(db, """
-        SELECT q.*, r.fiscal_year FROM quality_flags q JOIN reports r ON r.id = q.report_id
-        WHERE r.department_id = ? ORDER BY r.fiscal_year, q.id
-    """, [dept_id])
+    dept, reports, finance, flags = found
     spending, three = department_series(finance, reports)
     latest = reports[-1] if reports else None
-    return await render(datasette, request, "department.html", {
+    return await render(datasette, request, "department.html", body="_department_body.html", context={
         "db_name": db.name,
         "dept": dept,
         "reports": reports,
@@ -426,10 +576,11 @@ async def department(datasette, request):
 
 async def report_page(datasette, request):
     report_id = parse_id(request)
-    graph = await report_graph(datasette, report_id)
+    graph = await report_graph(datasette, report_id, siblings=True)
     if graph is None:
         raise NotFound("没有这份报告 · Report not found")
     db = database(datasette)
+    siblings = graph.pop("siblings")
     flags = graph["quality_flags"]
     all_inds = graph["indicators"] + [i for p in graph["projects"] for i in p["indicators"]]
     for ind in all_inds:
@@ -446,19 +597,13 @@ async def report_page(datasette, request):
             continue
         f["place"] = "indicators" if id(f) in on_indicators else flag_place(f["code"])
         placed.setdefault(f["place"], []).append(f)
-    siblings = []
-    if graph["report"]["department_id"] is not None:
-        siblings = await rows(db, """
-            SELECT id, fiscal_year, self_score FROM reports
-            WHERE department_id = ? ORDER BY fiscal_year, id
-        """, [graph["report"]["department_id"]])
     findings = [(code, label, english, [f for f in graph["findings"] if f["kind"] == code])
                 for code, label, english in FINDING_KINDS]
     known_kinds = {code for code, _, _ in FINDING_KINDS}
     other = [f for f in graph["findings"] if f["kind"] not in known_kinds]
     if other:
         findings.append(("other", "其他", "Other", other))
-    return await render(datasette, request, "report.html", {
+    return await render(datasette, request, "report.html", body="_report_body.html", context={
         "db_name": db.name,
         **graph,
         "finance_tables": finance_tables(graph["finance_items"]),
@@ -489,10 +634,58 @@ async def report_json(datasette, request):
                     headers={"Access-Control-Allow-Origin": "*"})
 
 
+_about_cache: dict = {}
+
+
 async def about(datasette, request):
-    text = (CONTENT / "about.md").read_text(encoding="utf-8")
+    path = CONTENT / "about.md"
+    key = (path.stat().st_mtime_ns, path.stat().st_size)
+    if key not in _about_cache:      # the file only changes with a new release
+        text = path.read_text(encoding="utf-8")
+        _about_cache.clear()
+        _about_cache[key] = (text, datasette.jinja_env.filters["markdown"](text))
+    text, html = _about_cache[key]
     return await render(datasette, request, "about.html", {
-        "db_name": database(datasette).name, "about_markdown": text})
+        "db_name": database(datasette).name, "about_markdown": text, "about_html": html})
+
+
+# The citizen pages (this module's, /search, /downloads and the files under it, /raw/).
+# The database is served immutable, so these only change when a new file is published:
+# they may be cached by browsers and by a shared cache in front of several replicas, for
+# --setting default_cache_ttl seconds (as Datasette's own pages are).
+CITIZEN_PATHS = re.compile(
+    r"^/(?:|about|search(?:\.json)?|downloads(?:/[a-z_]+\.(?:csv|json))?|raw/.+"
+    r"|departments/\d+|reports/\d+(?:\.json)?)$")
+
+
+def cache_control(datasette) -> str:
+    ttl = int(datasette.setting("default_cache_ttl") or 0)
+    return f"public, max-age={ttl}" if ttl > 0 else "no-cache"
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def add_cache_control(scope, receive, send):
+            if (scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD")
+                    or not datasette.cache_headers
+                    or not CITIZEN_PATHS.match(scope.get("path") or "")):
+                return await app(scope, receive, send)
+
+            async def wrapped_send(event):
+                if (event["type"] == "http.response.start" and event.get("status") == 200
+                        and not any(k.lower() == b"set-cookie" for k, _ in event.get("headers") or [])):
+                    headers = [(k, v) for k, v in event.get("headers") or []
+                               if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", cache_control(datasette).encode()))
+                    event = {**event, "headers": headers}
+                await send(event)
+
+            return await app(scope, receive, wrapped_send)
+
+        return add_cache_control
+
+    return wrap
 
 
 @hookimpl

@@ -31,25 +31,32 @@ column has the source column's name and holds that column's tokens and suffix to
 
 Site-wide search (``/search?q=``)
 --------------------------------
-Reads every table's FTS index (``search_index.SITE_KINDS``: titles, departments, regions,
-sections, goals, findings, projects, indicators), at most ``HIT_CAP`` rows of each kind,
-newest first, so a word found in millions of rows answers as fast as a rare one; groups the
-hits by report (most hits first, and says when the counts are lower bounds), shows the department and fiscal year, up to
-``HITS_PER_REPORT`` hits per report with highlighted snippets, and links to
-``/reports/<id>``. Snippets are built from the original text: each piece is HTML-escaped
-first and only then wrapped in ``<mark>``, so text from a document can never inject
-markup. ``/search.json?q=`` returns the same groups as JSON.
+Reads every table's FTS index (``search_index.SITE_KINDS``: report titles, departments,
+regions, sections, goals, findings, projects, indicators), newest rows first and at most
+``MAX_HITS`` (plugin config ``search_max_hits``) rows of each kind, so a common word
+costs no more than a rare one; when a kind has more, the page says the counts are lower
+bounds and the JSON has ``"capped": true``. It groups the hits by report (most hits
+first), shows the department and fiscal year, up to ``HITS_PER_REPORT`` hits per report
+with highlighted snippets, and links to ``/reports/<id>``. Snippets are built from the
+original text: each piece is HTML-escaped first and only then wrapped in ``<mark>``, so
+text from a document can never inject markup. ``/search.json?q=`` returns the same
+groups as JSON.
 
 SQL functions available on every connection: ``jixiao_fts(q)``, ``jixiao_match(q, col…)``
 and ``jixiao_term(term, col…)`` (see ``search_index.register_functions``).
 """
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 import time
 
+import jinja2
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
+from datasette.tracer import trace
+from datasette.utils import sqlite_timelimit
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
@@ -58,9 +65,14 @@ from ingest import search_index as si
 
 REPORTS_PER_PAGE = 20
 HITS_PER_REPORT = 5
-HIT_CAP = 2000          # rows read per kind of hit; beyond it the counts are lower bounds
 SNIPPET_CHARS = 120
 MAX_QUERY_CHARS = 200
+# At most this many matching rows of each kind are examined per search (the newest
+# first): a common word matches hundreds of thousands of rows at 100,000 reports, and
+# each examined row costs ~15 µs of server CPU (the literal check, the grouping). Most
+# kinds match few rows; a common word fills three or four kinds. Override with plugin
+# config `search_max_hits` (metadata.yml: plugins: jixiao: search_max_hits: N).
+MAX_HITS = 150
 
 KIND_LABELS = {
     "report": "报告标题",
@@ -97,8 +109,9 @@ def prepare_connection(conn, database, datasette):
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     spec = si.SEARCHABLE.get(table)
-    if spec is None:
-        return None
+    if spec is None or not any(key == "_search" or key.startswith("_search_")
+                               for key in request.args):
+        return None     # no search on this page: nothing to add
 
     async def inner():
         meta = datasette.table_metadata(database, table)
@@ -133,8 +146,12 @@ def filters_from_request(request, database, table, datasette):
 # ----------------------------------------------------------------------------------------
 # Site-wide search
 
-def _folded_with_map(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each folded character, the index of its source character."""
+def _folded_with_map(text: str) -> tuple[str, list[int] | None]:
+    """The folded text and, for each folded character, the index of its source character
+    (None when folding kept every character one character long: the index is the same)."""
+    folded = si.fold(text)
+    if len(folded) == len(text):     # fold never maps a character to "", so 1:1
+        return folded, None
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
@@ -155,7 +172,10 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
         start = folded.find(f)
         while start >= 0:
             end = start + len(f)
-            spans.append((index[start], index[end - 1] + 1))
+            if index is None:
+                spans.append((start, end))
+            else:
+                spans.append((index[start], index[end - 1] + 1))
             start = folded.find(f, end)
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -213,10 +233,17 @@ def snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> Markup:
 
 
 async def _find_database(datasette):
+    """The database holding the site-wide index (remembered once found in an immutable
+    database: its tables never change)."""
+    known = datasette.__dict__.get("_jixiao_search_db")
+    if known is not None and known in datasette.databases:
+        return datasette.databases[known]
     for name, db in datasette.databases.items():
         if name.startswith("_"):
             continue
         if await db.table_exists(si.STATE_TABLE):
+            if not db.is_mutable:
+                datasette.__dict__["_jixiao_search_db"] = name
             return db
     return None
 
@@ -227,77 +254,110 @@ def _hit_title(kind: str, title: str | None) -> str:
     return title or ""
 
 
-async def run_search(db, q: str, page: int = 1, cap: int | None = None) -> dict:
-    """Groups of hits by report for the site-wide search page (and its JSON).
+def _empty_result(q: str, page: int, terms=None, cap: int = MAX_HITS) -> dict:
+    return {"q": q, "terms": terms or [], "groups": [], "total_hits": 0, "total_reports": 0,
+            "page": page, "pages": 0, "capped": False, "cap": cap}
 
-    Each kind of hit (titles, departments, regions, sections, goals, findings, projects,
-    indicators) is read from its table's FTS index, newest rows first, at most `cap`
-    rows per kind (``HIT_CAP``). When a kind reaches the cap the counts are lower bounds
-    and the result says so (``capped``): the groups then come from the newest hits.
+
+def search(conn, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
+    """Groups of hits by report for the site-wide search page (and its JSON), read with
+    one connection (run on Datasette's database thread by ``run_search``).
+
+    Each kind of hit is read from its table's FTS index, newest rows first, at most `cap`
+    rows per kind (FTS5 hands rowids over in order and stops at the LIMIT). When a kind
+    has more, the result says so (`capped`) and `total_hits` / `total_reports` are lower
+    bounds.
     """
-    cap = HIT_CAP if cap is None else cap
     terms = si.parse_terms(q)
-    result = {"q": q, "terms": terms, "groups": [], "total_hits": 0, "total_reports": 0,
-              "page": page, "pages": 0, "capped": False}
+    result = _empty_result(q, page, terms, cap)
     if not terms or si.fts_query(q) == si.NO_MATCH:
         return result
     hits: dict[int, list[tuple[int, int]]] = {}      # report_id -> [(kind order, ref_id)]
     for order, kind in enumerate(si.SITE_KINDS):
-        sql, params = si.site_hits_sql(kind, q, cap)
-        rows = (await db.execute(sql, params)).rows
-        if len(rows) >= cap:
+        sql, params = si.site_hits_sql(kind, q, cap + 1)
+        rows = conn.execute(sql, params).fetchall()
+        if len(rows) > cap:
             result["capped"] = True
+            del rows[cap:]
         for report_id, ref_id in rows:
-            hits.setdefault(report_id, []).append((order, ref_id))
+            found = hits.get(report_id)
+            if found is None:
+                hits[report_id] = [(order, ref_id)]
+            else:
+                found.append((order, ref_id))
     if not hits:
         return result
-    ids = list(hits)
-    meta: dict[int, dict] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ", ".join(f":r{n}" for n in range(len(chunk)))
-        for r in (await db.execute(
-                "SELECT r.id, r.fiscal_year, r.title, d.name AS department, "
-                "d.id AS department_id FROM reports r "
-                f"LEFT JOIN departments d ON d.id = r.department_id WHERE r.id IN ({marks})",
-                {f"r{n}": rid for n, rid in enumerate(chunk)})).rows:
-            meta[r["id"]] = dict(r)
-    ranked = sorted(ids, key=lambda rid: (-len(hits[rid]),
-                                          -(meta.get(rid, {}).get("fiscal_year") or 0), rid))
+    # the fiscal year of every report hit (ties in the hit count: newest year first)
+    years = dict(conn.execute(
+        "SELECT id, fiscal_year FROM reports WHERE id IN (SELECT value FROM json_each(:ids))",
+        {"ids": json.dumps(list(hits))}).fetchall())
+    ranked = sorted(hits, key=lambda rid: (-len(hits[rid]), -(years.get(rid) or -10**9), rid))
     result["total_reports"] = len(ranked)
     result["total_hits"] = sum(len(v) for v in hits.values())
     result["pages"] = (len(ranked) + REPORTS_PER_PAGE - 1) // REPORTS_PER_PAGE
     shown = ranked[(page - 1) * REPORTS_PER_PAGE: page * REPORTS_PER_PAGE]
     if not shown:
         return result
-    wanted: dict[int, list[int]] = {}       # kind order -> ref ids to show
-    per_report: dict[int, list[tuple[int, int]]] = {}
-    for rid in shown:
-        first = sorted(set(hits[rid]))[:HITS_PER_REPORT]
-        per_report[rid] = first
-        for order, ref_id in first:
-            wanted.setdefault(order, []).append(ref_id)
+    about = {r[0]: {"title": r[1], "department": r[2], "department_id": r[3]}
+             for r in conn.execute(
+                 "SELECT r.id, r.title, d.name, d.id "
+                 "FROM reports r LEFT JOIN departments d ON d.id = r.department_id "
+                 "WHERE r.id IN (SELECT value FROM json_each(:ids))",
+                 {"ids": json.dumps(shown)})}
+    # the text of the first few hits of each report shown (kind order, then id)
+    first = {rid: sorted(set(hits[rid]))[:HITS_PER_REPORT] for rid in shown}
+    wanted: dict[int, set[int]] = {}
+    for chosen in first.values():
+        for order, ref_id in chosen:
+            wanted.setdefault(order, set()).add(ref_id)
     texts: dict[tuple[int, int], tuple[str, str]] = {}
     for order, refs in wanted.items():
         kind = si.SITE_KINDS[order]
-        sql, params = si.site_show_sql(kind, sorted(set(refs)))
-        for row in (await db.execute(sql, params)).rows:
+        sql, params = si.site_show_sql(kind, sorted(refs))
+        for row in conn.execute(sql, params):
             texts[(order, row[0])] = (row[1], si.site_text(kind, row[2:]))
     for rid in shown:
         group_hits = []
-        for order, ref_id in per_report[rid]:
+        for order, ref_id in first[rid]:
             kind = si.SITE_KINDS[order]
             title, text = texts.get((order, ref_id), ("", ""))
             group_hits.append({
                 "kind": kind.kind, "kind_label": KIND_LABELS.get(kind.kind, kind.kind),
                 "title": _hit_title(kind.kind, title), "ref_table": kind.table,
                 "ref_id": ref_id, "snippet": snippet(_display_text(text, title, terms), terms)})
-        m = meta.get(rid, {})
+        info = about.get(rid) or {"title": None, "department": None, "department_id": None}
         result["groups"].append({
-            "report_id": rid, "department": m.get("department"),
-            "department_id": m.get("department_id"), "fiscal_year": m.get("fiscal_year"),
-            "title": m.get("title"), "count": len(hits[rid]), "hits": group_hits})
+            "report_id": rid, "department": info["department"],
+            "department_id": info["department_id"], "fiscal_year": years.get(rid),
+            "title": info["title"], "count": len(hits[rid]), "hits": group_hits})
     return result
+
+
+async def run_search(datasette, db, q: str, page: int = 1, cap: int = MAX_HITS) -> dict:
+    """``search`` on the database thread, under Datasette's SQL time limit (all queries
+    together); raises QueryInterrupted when the limit is hit."""
+    limit = datasette.setting("sql_time_limit_ms")
+
+    def run(conn):
+        with sqlite_timelimit(conn, limit):
+            try:
+                return search(conn, q, page, cap)
+            except sqlite3.OperationalError as e:
+                if e.args == ("interrupted",):
+                    raise QueryInterrupted(e, "site search", {"q": q})
+                raise
+
+    with trace("sql", database=db.name, sql=f"-- jixiao site search: {q}", params=None):
+        return await db.execute_fn(run)
+
+
+def max_hits(datasette) -> int:
+    """How many index rows one search may examine: plugin config `search_max_hits`."""
+    config = datasette.plugin_config("jixiao") or {}
+    try:
+        return max(1, int(config.get("search_max_hits") or MAX_HITS))
+    except (TypeError, ValueError):
+        return MAX_HITS
 
 
 async def search_view(request, datasette):
@@ -307,25 +367,39 @@ async def search_view(request, datasette):
     except ValueError:
         page = 1
     db = await _find_database(datasette)
+    cap = max_hits(datasette)
     started = time.perf_counter()
     if db is None:
-        result = {"q": q, "terms": [], "groups": [], "total_hits": 0, "total_reports": 0,
-                  "page": page, "pages": 0, "capped": False}
+        result = _empty_result(q, page, cap=cap)
     else:
         try:
-            result = await run_search(db, q, page)
+            result = await run_search(datasette, db, q, page, cap)
         except QueryInterrupted:
-            result = {"q": q, "terms": si.parse_terms(q), "groups": [], "total_hits": 0,
-                      "total_reports": 0, "page": page, "pages": 0, "too_many": True,
-                      "capped": True}
+            result = {**_empty_result(q, page, si.parse_terms(q), cap), "too_many": True}
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     if request.url_vars.get("format") == "json":
         for g in result["groups"]:
             for h in g["hits"]:
                 h["snippet"] = str(h["snippet"])
         return Response.json(result)
-    return Response.html(await datasette.render_template(
-        "search.html", {**result, "kind_labels": KIND_LABELS}, request=request))
+    context = {**result, "kind_labels": KIND_LABELS}
+    context["jx_body"] = render_body(datasette, "_search_body.html", context)
+    return Response.html(await datasette.render_template("search.html", context,
+                                                         request=request))
+
+
+def render_body(datasette, template, context) -> Markup:
+    """The page body, rendered with a synchronous twin of Datasette's Jinja environment
+    (same loader, filters and globals, autoescaped; see plugins/pages.py)."""
+    base = datasette.jinja_env
+    env = datasette.__dict__.get("_jixiao_body_env")
+    if env is None or env.loader is not base.loader:
+        env = jinja2.Environment(loader=base.loader, autoescape=True)
+        env.filters.update(base.filters)
+        env.tests.update(base.tests)
+        env.globals.update(base.globals)
+        datasette.__dict__["_jixiao_body_env"] = env
+    return Markup(env.get_template(template).render({"urls": datasette.urls, **context}))
 
 
 @hookimpl

@@ -110,6 +110,57 @@ async def test_home(ds, facts):
 
 
 @pytest.mark.asyncio
+async def test_home_reads_the_precomputed_stats(scratch_db):
+    """The home page shows what the ingest's stats tables say (it never counts the corpus):
+    a database whose `stats` says 123,456 reports shows 123456; provinces come from
+    stats_by_province; a corpus that large gets the per-year chart from stats_by_year."""
+    conn = sqlite3.connect(scratch_db)
+    conn.execute("UPDATE stats SET value = 123456 WHERE name = 'reports'")
+    conn.execute("UPDATE stats SET value = 4321 WHERE name = 'departments'")
+    conn.execute("UPDATE stats SET value = 27 WHERE name = 'provinces'")
+    conn.execute("INSERT INTO stats_by_province (province, code, reports, departments)"
+                 " VALUES ('测试省', '990000', 99999, 77)")
+    conn.execute("UPDATE stats_by_year SET expenditure_sum = 987654.32"
+                 " WHERE fiscal_year = (SELECT max(fiscal_year) FROM stats_by_year)")
+    last_year = conn.execute("SELECT max(fiscal_year) FROM stats_by_year").fetchone()[0]
+    conn.commit()
+    conn.close()
+    html = (await make_datasette(scratch_db).client.get("/")).text
+    assert "<strong>123456</strong><span>份报告" in html
+    assert "<strong>4321</strong><span>个部门" in html
+    assert "<strong>27</strong><span>个省份" in html
+    assert "测试省</a>（99999 份）" in html
+    specs = chart_specs(html)
+    assert specs and {"fiscal_year": last_year, "amount": 987654.32}.items() <= next(
+        v for v in specs[0]["data"]["values"] if v["fiscal_year"] == last_year).items()
+    assert "各年度支出合计" in html
+
+
+@pytest.mark.asyncio
+async def test_home_without_stats_tables_counts_live(scratch_db, facts):
+    """A database built before the stats tables existed still gets a correct home page."""
+    conn = sqlite3.connect(scratch_db)
+    for t in ("stats", "stats_by_year", "stats_by_province"):
+        conn.execute(f"DROP TABLE {t}")
+    conn.commit()
+    conn.close()
+    html = (await make_datasette(scratch_db).client.get("/")).text
+    assert f"<strong>{len(facts['reports'])}</strong><span>份报告" in html
+    assert chart_specs(html)
+
+
+@pytest.mark.asyncio
+async def test_home_latest_reports_are_the_newest(ds, corpus_db):
+    conn = sqlite3.connect(corpus_db)
+    newest = [r for (r,) in conn.execute(
+        "SELECT id FROM reports ORDER BY fiscal_year DESC, report_date DESC, id DESC LIMIT 12")]
+    conn.close()
+    html = (await ds.client.get("/")).text
+    body = html[html.index("最新报告"):]
+    assert [int(x) for x in re.findall(r'href="/reports/(\d+)"', body)][:len(newest)] == newest
+
+
+@pytest.mark.asyncio
 async def test_department_pages(ds, facts):
     for dept in facts["departments"]:
         r = await ds.client.get(f"/departments/{dept['id']}")
@@ -211,6 +262,29 @@ async def test_report_flags_next_to_what_they_concern(ds, corpus_db):
 
 
 @pytest.mark.asyncio
+async def test_citizen_pages_may_be_cached(corpus_db, facts):
+    """The database is immutable: citizen pages carry Cache-Control: public for
+    default_cache_ttl seconds (so a shared cache can sit in front of several replicas)."""
+    ds = Datasette([], immutables=[str(corpus_db)], metadata=copy.deepcopy(META),
+                   plugins_dir=str(ROOT / "plugins"),
+                   template_dir=str(ROOT / "site" / "templates"),
+                   static_mounts=[("static", str(ROOT / "site" / "static"))],
+                   settings={"default_cache_ttl": 900})
+    rep = facts["reports"][0]
+    for path in ["/", f"/reports/{rep['report_id']}", f"/reports/{rep['report_id']}.json",
+                 f"/departments/{rep['department_id']}", "/about", "/search?q=信访",
+                 "/search.json?q=信访", "/downloads", "/downloads/reports.csv"]:
+        r = await ds.client.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["cache-control"] == "public, max-age=900", path
+        assert "set-cookie" not in r.headers, path
+    r = await ds.client.get("/reports/999999999")
+    assert r.status_code == 404 and "public" not in r.headers.get("cache-control", "")
+    ds = make_datasette(corpus_db)
+    assert (await ds.client.get("/")).headers["cache-control"] == "public, max-age=5"
+
+
+@pytest.mark.asyncio
 async def test_unknown_ids_are_404(ds):
     for path in ["/reports/999999", "/reports/999999.json", "/departments/999999",
                  "/reports/0", "/departments/99999999999999999999", "/reports/abc",
@@ -307,6 +381,24 @@ async def test_downloads_page(ds, facts):
 
 
 @pytest.mark.asyncio
+async def test_downloads_page_takes_row_counts_from_the_inspect_file(corpus_db):
+    """Served immutable with an inspect file, /downloads never counts rows itself."""
+    inspect = {"jixiao": {"hash": "x", "size": 1, "file": str(corpus_db),
+                          "tables": {"reports": {"count": 98765},
+                                     "indicators": {"count": 1234567}}}}
+    ds = Datasette([], immutables=[str(corpus_db)], inspect_data=inspect,
+                   metadata=copy.deepcopy(META), plugins_dir=str(ROOT / "plugins"),
+                   template_dir=str(ROOT / "site" / "templates"),
+                   static_mounts=[("static", str(ROOT / "site" / "static"))])
+    html = (await ds.client.get("/downloads")).text
+    assert "98,765" in html and "1,234,567" in html
+    # report_summary has one row per report
+    rows = [tr for tr in re.findall(r"<tr>.*?</tr>", html, re.S)
+            if 'href="/downloads/report_summary.csv"' in tr]
+    assert rows and "98,765" in rows[0]
+
+
+@pytest.mark.asyncio
 async def test_csv_downloads_have_bom_and_every_row(ds, corpus_db, facts):
     conn = sqlite3.connect(corpus_db)
     for table in _published(facts):
@@ -343,7 +435,7 @@ async def test_json_downloads(ds, corpus_db, facts):
 
 @pytest.mark.asyncio
 async def test_downloads_only_serve_known_tables(ds):
-    for name in ["sqlite_master", "search_index", "sections_fts", "nope", "reports%20",
+    for name in ["sqlite_master", "search_state", "sections_fts", "nope", "reports%20",
                  "reports%3B", "..%2Freports", "REPORTS"]:
         for ext in ("csv", "json"):
             r = await ds.client.get(f"/downloads/{name}.{ext}", follow_redirects=True)
@@ -556,6 +648,35 @@ def test_markdown_renderer_is_safe():
     assert "<script>" not in html and 'href="javascript:' not in html
 
 
+def test_markdown_fast_path_equals_markdown_it(corpus_db):
+    """Plain paragraphs skip the parser (render.py); the HTML must be what markdown-it
+    makes, for every section of the corpus, fragments of them and the edge cases."""
+    import random
+
+    from markdown_it import MarkdownIt
+
+    render = module_from_path(str(ROOT / "plugins" / "render.py"), "jx_render_fast_under_test")
+    md = MarkdownIt("js-default")
+    conn = sqlite3.connect(corpus_db)
+    texts = [t or "" for (t,) in conn.execute("SELECT body FROM sections")]
+    texts += [t or "" for (t,) in conn.execute("SELECT text FROM findings")]
+    conn.close()
+    texts += ["", "a", "a\n", "\n\na\n\n\nb\n", "a\nb", "中文\u3000", "\u3000\u3000中文",
+              "1. x", "x\n1.", "a  \nb", "  a", "a\t", "\u00a0x", "a\n \nb", "a\n\u3000\nb",
+              "Ａ＜Ｂ", "a\u2028b", "\ufeffa", "**粗**", "# 标题", "- 项", "> 引", "<b>x</b>", "a & b",
+              "[x](javascript:alert(1))", "第一段\n\n第二段\n第三行"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        t = rng.choice(texts)
+        i = rng.randrange(len(t) + 1)
+        texts.append(t[i:rng.randrange(i, len(t) + 1)])
+    fast = 0
+    for t in texts:
+        fast += render._plain_paragraphs(t) is not None
+        assert str(render.render_markdown(t)) == md.render(t), t
+    assert fast > len(texts) // 10      # the fast path is taken
+
+
 def test_plugins_never_format_request_values_into_sql():
     """SQL in plugins is parameterised; the only f-string SQL uses allow-listed names."""
     for path in (ROOT / "plugins").glob("*.py"):
@@ -608,3 +729,32 @@ async def test_empty_database_renders(tmp_path):
     assert (await ds.client.get("/downloads/reports.csv")).content.startswith(BOM)
     assert (await ds.client.get("/downloads/reports.json")).json() == []
     assert (await ds.client.get("/reports/1")).status_code == 404
+
+
+# -------------------------------------------------------------- search cap ----
+
+@pytest.mark.asyncio
+async def test_search_is_capped_and_says_so(corpus_db):
+    """A search examines at most `search_max_hits` rows of each kind; when more match, the
+    JSON says "capped" and the page says the count is a lower bound. Below the cap
+    nothing changes: every hit is counted and the result is not marked capped."""
+    from ingest import search_index as si
+
+    q = "信访"
+    full = (await make_datasette(corpus_db).client.get("/search.json", params={"q": q})).json()
+    assert full["capped"] is False and full["total_hits"] > 3 * len(si.KINDS)
+    meta = copy.deepcopy(META)
+    meta.setdefault("plugins", {}).setdefault("jixiao", {})["search_max_hits"] = 3
+    ds = Datasette([], immutables=[str(corpus_db)], metadata=meta,
+                   plugins_dir=str(ROOT / "plugins"), template_dir=str(ROOT / "site" / "templates"),
+                   static_mounts=[("static", str(ROOT / "site" / "static"))])
+    data = (await ds.client.get("/search.json", params={"q": q})).json()
+    assert data["capped"] is True and data["cap"] == 3
+    assert 0 < data["total_hits"] <= 3 * len(si.KINDS) < full["total_hits"]
+    assert sum(g["count"] for g in data["groups"]) == data["total_hits"]
+    for g in data["groups"]:
+        assert g["hits"] and all("<mark>" in h["snippet"] for h in g["hits"])
+    html = (await ds.client.get("/search", params={"q": q})).text
+    assert "实际更多" in html and "there are more" in html
+    html = (await make_datasette(corpus_db).client.get("/search", params={"q": q})).text
+    assert "实际更多" not in html
