@@ -93,7 +93,10 @@ from typing import Iterable, Iterator
 
 SUFFIX_MARK = "\ue000"
 NO_MATCH = '""'          # an empty FTS5 phrase: valid syntax, matches no row
-FTS_OPTIONS = "content='', tokenize='ascii'"
+# prefix='1': an index of every token's first character, so a term that ends in one Han
+# character ("2020年" -> "年"*, "局" -> "局"*) reads one doclist instead of merging those
+# of every token that starts with it (at 100,000 reports: ~1 ms instead of 100-500 ms).
+FTS_OPTIONS = "content='', tokenize='ascii', prefix='1'"
 
 
 class _FoldTable(dict):
@@ -402,6 +405,8 @@ SEARCHABLE = BY_TABLE
 _BY_OWN_ID = ("reports", "departments", "regions")
 
 STATE_TABLE = "search_state"
+# Stored in search_state (name 'version'); an index built another way is rebuilt.
+INDEX_VERSION = 3
 STATE_DDL = f"CREATE TABLE {STATE_TABLE} (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL)"
 # Reports indexed per step of `index_new`: bounds the rows held in memory at once.
 CHUNK_REPORTS = 500
@@ -534,7 +539,7 @@ def needs_rebuild(conn) -> bool:
     run stopped between loading and indexing): the ingest then brings it up to date even
     if no file changed."""
     conn = _raw_conn(conn)
-    if not all(_table_exists(conn, n) for n in _index_names()):
+    if not _current(conn):
         return True
     return pending(conn)
 
@@ -638,15 +643,25 @@ def create(conn) -> None:
         conn.execute(f"DROP TABLE IF EXISTS [{old}]")
     conn.execute(f"DROP TABLE IF EXISTS [{STATE_TABLE}]")
     conn.execute(STATE_DDL)
+    conn.execute(f"INSERT INTO {STATE_TABLE} (name, last_id) VALUES ('version', ?)",
+                 [INDEX_VERSION])
 
 
 def ensure(conn) -> bool:
     """Create the search tables when any is missing; True when it (re)created them."""
     conn = _raw_conn(conn)
-    if all(_table_exists(conn, n) for n in _index_names()):
+    if _current(conn):
         return False
     create(conn)
     return True
+
+
+def _current(conn: sqlite3.Connection) -> bool:
+    """Every search table is there, built by this version of the index."""
+    if not all(_table_exists(conn, n) for n in _index_names()):
+        return False
+    row = conn.execute(f"SELECT last_id FROM {STATE_TABLE} WHERE name = 'version'").fetchone()
+    return row is not None and row[0] == INDEX_VERSION
 
 
 def _insert_sql(spec: FtsTable) -> str:

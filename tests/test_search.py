@@ -298,10 +298,19 @@ def test_sampled_queries_find_their_own_rows(corpus_conn):
                    for spec in si.SEARCHABLE.values()), q
 
 
-def test_needs_rebuild(corpus_conn):
+def test_needs_rebuild(corpus_conn, scratch_db):
     assert not si.needs_rebuild(corpus_conn)
     conn = sqlite3.connect(":memory:")
     assert si.needs_rebuild(conn)
+    # an index built by another version of the layout is rebuilt, not appended to
+    conn = sqlite3.connect(scratch_db, isolation_level=None)
+    conn.execute("UPDATE search_state SET last_id = last_id - 1 WHERE name = 'version'")
+    assert si.needs_rebuild(conn)
+    conn.execute("BEGIN")
+    assert si.ensure(conn)
+    assert si.index_new(conn)["sections_fts"] > 0
+    conn.execute("COMMIT")
+    assert not si.needs_rebuild(conn)
 
 
 def test_rebuild_is_deterministic_and_transactional(scratch_db):
