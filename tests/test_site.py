@@ -758,3 +758,14 @@ async def test_search_is_capped_and_says_so(corpus_db):
     assert "实际更多" in html and "there are more" in html
     html = (await make_datasette(corpus_db).client.get("/search", params={"q": q})).text
     assert "实际更多" not in html
+
+
+def test_the_server_gets_the_c_http_parser_and_libuv_loop():
+    """uvicorn picks httptools and uvloop when they are installed ('auto' settings)."""
+    pytest.importorskip("uvicorn")
+    from uvicorn.config import Config
+
+    config = Config(app=lambda scope, receive, send: None)
+    config.load()
+    assert config.http_protocol_class.__module__.endswith("httptools_impl")
+    import uvloop  # noqa: F401
