@@ -21,6 +21,8 @@ from typing import Iterator, Union
 def trim_lines(text: str) -> str:
     """A cell's text as printed, each line stripped of spaces (also U+3000, NBSP) and tabs,
     leading and trailing empty lines dropped; inner empty lines stay."""
+    if "\n" not in text:
+        return text.strip(" \u3000\t\xa0")
     lines = [ln.strip(" \u3000\t\xa0") for ln in text.split("\n")]
     while lines and not lines[-1]:
         lines.pop()

@@ -74,10 +74,16 @@ def is_traditional(text: str) -> bool:
     cc = _t2s()
     if cc is None:
         return False
-    sample = "".join(_CJK_RUN.findall(text[:12000]))[:4000]   # the head tells
+    head = text[:12000]
+    if not _TRADITIONAL_ONLY.search(head):   # nor in the sample, which is taken from the head
+        return False
+    sample = "".join(_CJK_RUN.findall(head))[:4000]   # the head tells
     if not sample or not _TRADITIONAL_ONLY.search(sample):
         return False
-    changed = sum(1 for a, b in zip(sample, cc.convert(sample)) if a != b)
+    converted = cc.convert(sample)
+    if converted == sample:
+        return False
+    changed = sum(map(str.__ne__, sample, converted))
     return changed >= 3 and changed >= 0.02 * len(sample)
 
 
@@ -147,17 +153,23 @@ class _Printed:
         self.view = "\n".join(x.text for x in items)
         self.printed = "\n".join(x.printed for x in items)
         counts: dict[str, Counter] = {}
+        folded_only = doc.meta.get("script") != "traditional"
         for x in items:
-            for a, b in zip(x.text, x.printed):
+            if folded_only:   # the view differs from the print only where a character folds
+                pairs = ((x.text[m.start()], m.group()) for m in _FOLDABLE.finditer(x.printed))
+            else:
+                pairs = zip(x.text, x.printed)
+            for a, b in pairs:
                 if a != b:
                     counts.setdefault(a, Counter())[b] += 1
         self.chars = {a: c.most_common(1)[0][0] for a, c in counts.items()}
+        self.keys = frozenset(self.chars)
 
     def restore(self, s: str, line: int | None = None) -> str:
         """The printed form of a view string: from the cell or paragraph on the same
         source line when it holds it, else from anywhere in the document, else
         character by character."""
-        if not s or not any(c in self.chars for c in s):
+        if not s or self.keys.isdisjoint(s):
             return s
         local = self.by_line.get(line, []) if line else []
         whole = [k for k, (v, _) in enumerate(local) if v.strip() == s]
@@ -189,16 +201,30 @@ def restore_printed(doc, obj) -> None:
             for x in o:
                 walk(x)
             return
-        if not dataclasses.is_dataclass(o):
+        fields = _fields_of(type(o))
+        if fields is None:
             return
         line = getattr(o, "line", None)
-        for f in dataclasses.fields(o):
-            v = getattr(o, f.name)
+        for name, printed in fields:
+            v = getattr(o, name)
             if isinstance(v, str):
-                if f.name not in _CANONICAL:
-                    setattr(o, f.name, p.restore(v, line))
-            elif isinstance(v, list):
-                walk(v)
-            elif dataclasses.is_dataclass(v):
+                if printed:
+                    setattr(o, name, p.restore(v, line))
+            elif isinstance(v, list) or _fields_of(type(v)) is not None:
                 walk(v)
     walk(obj)
+
+
+_FIELDS: dict[type, tuple[tuple[str, bool], ...] | None] = {}
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, bool], ...] | None:
+    """(field name, holds printed text) of a dataclass type; None for other types."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        fields = None
+        if dataclasses.is_dataclass(cls):
+            fields = tuple((f.name, f.name not in _CANONICAL) for f in dataclasses.fields(cls))
+        _FIELDS[cls] = fields
+        return fields

@@ -25,14 +25,24 @@ _LIST_ITEM = re.compile(
 _CELL = re.compile(r"^ *\t([^\t]*)$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_TABS = re.compile(r"[ \t]*\t[ \t]*")
 
 
-def _clean(line: str) -> str:
-    line = _ARTEFACTS.sub("", line.replace("\r", ""))
-    return clean_artefacts(line)
+def _clean_lines(text: str) -> list[str]:
+    """The text's lines without carriage returns, markup artefacts and inline pinyin.
+    Each clean-up runs only when the text holds what it removes (most texts hold
+    none of it); line by line, as a line is its own context."""
+    lines = text.replace("\r", "").split("\n")
+    if _ARTEFACTS.search(text):
+        lines = [_ARTEFACTS.sub("", ln) for ln in lines]
+    if "(" in text or "（" in text:
+        lines = [clean_artefacts(ln) for ln in lines]
+    return lines
 
 
 def _kind(line: str) -> str:
+    if "\t" not in line:   # every kind but running text and blank lines has a tab
+        return "text" if line.strip() else "blank"
     if not line.strip():
         # A line holding only a tab is an empty cell, not a row break.
         return "cell" if _CELL.match(line) else "blank"
@@ -47,9 +57,12 @@ def _kind(line: str) -> str:
 
 
 def _para_text(line: str) -> str:
-    text = re.sub(r"[ \t]*\t[ \t]*", " ", line).strip()
-    text = _MD_HEADING.sub("", text)
-    return _MD_BOLD.sub(r"\1", text).strip()
+    text = _TABS.sub(" ", line).strip() if "\t" in line else line.strip()
+    if text.startswith("#"):
+        text = _MD_HEADING.sub("", text)
+    if "**" in text:
+        text = _MD_BOLD.sub(r"\1", text)
+    return text.strip()
 
 
 class _CellTable:
@@ -120,7 +133,7 @@ def _continues(table: _CellTable, raw: list[str], kinds: list[str], i: int, blan
 def parse_text(text: str) -> list:
     """Text -> blocks (Paragraph | Table). Pipe rows, ' |' cell lines and tables
     flattened onto one line are read too (see textvariants)."""
-    canon = canonical_lines([_clean(ln) for ln in text.split("\n")])
+    canon = canonical_lines(_clean_lines(text))
     nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
     raw = [ln for ln in canon if ln is not None]
     kinds = [_kind(ln) for ln in raw]
