@@ -34,6 +34,7 @@ import itertools
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from .model import FinanceItem, Indicator, Project, QualityFlag, Report
@@ -670,6 +671,7 @@ class _Body:
     org: str                    # 信访局
 
 
+@lru_cache(maxsize=8192)
 def _split_body(name: str) -> _Body:
     """Split a department name into the place names at its head and the body's own
     name: 曲靖市沾益区信访局 -> (曲靖市, 沾益区), 信访局. Only full names from the
@@ -758,6 +760,9 @@ def _sentences(text: str) -> Iterator[str]:
             yield s
 
 
+_ORG_CHAR = re.compile("[会室局委办厅署]")   # the last characters of _ORG_SUFFIX
+
+
 def _known_prefix(sentence: str, names: list[str]) -> str | None:
     for n in names:
         if sentence.startswith(n):
@@ -797,6 +802,8 @@ def check_other_department(report: Report, department_names: Iterable[str] = ())
             for m in _SELF_REFERENCE.finditer(text):
                 consider(m.group("name"), m.group(0))
         for sentence in _sentences(sec.body or ""):
+            if not known and not _ORG_CHAR.search(sentence):
+                continue   # names no institution: _CANDIDATE cannot match
             m = _CANDIDATE.match(sentence)
             name = m.group("name") if m else None
             rest = sentence[m.end("name"):] if m else ""

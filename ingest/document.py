@@ -15,7 +15,7 @@ the rectangular view with empty cells after it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Any, Callable, Iterator, Union
 
 
 def trim_lines(text: str) -> str:
@@ -112,6 +112,23 @@ class Document:
                         for i, ln in enumerate(cell.text.split("\n")):
                             out.append((cell.line + i, ln))
         return out
+
+    def memo(self, key: str, compute: Callable[["Document"], Any]) -> Any:
+        """`compute(self)`, computed once while the document is parsed: several layers
+        read the same derived views (lines, labelled cells). Kept while `blocks` is the
+        same list, until `forget`; the text of a document does not change while it is
+        parsed."""
+        store = self.__dict__.setdefault("_memo", {})
+        hit = store.get(key)
+        if hit is not None and hit[0] is self.blocks:
+            return hit[1]
+        value = compute(self)
+        store[key] = (self.blocks, value)
+        return value
+
+    def forget(self) -> None:
+        """Drop what `memo` kept."""
+        self.__dict__.pop("_memo", None)
 
     @property
     def text(self) -> str:

@@ -16,6 +16,7 @@ _L1 = re.compile(r"^[（(][一二三四五六七八九十]{1,2}[)）]\s*(?P<labe
 _L2 = re.compile(r"^\d{1,2}\s*[.、．]\s*(?P<label>[^：:，。\d]{2,12})$")
 _ITEM = re.compile(r"^(?:[（(]\d{1,2}[)）]|\d{1,2}\s*[.、．](?!\d))\s*(?P<body>.+)$")
 _TOP = re.compile(r"^[一二三四五六七八九十]{1,3}、")
+_NOT_A_LABEL = re.compile(r"[≥≤=<>％%]|\d")
 _TARGET_SPLIT = re.compile(r"^(?P<name>.+?)(?:[:：]\s*(?P<t1>.+)|(?P<t2>(?:≥|≤|>|<|=|＝|﹦|不低于|不少于|不超过|不高于).+))$")
 
 
@@ -51,7 +52,7 @@ def _listed_indicators(ls, report: Report) -> None:
             active = False
             continue
         m2 = _L2.match(t)
-        if m2 and not re.search(r"[≥≤=<>％%]|\d", m2.group("label")):
+        if m2 and not _NOT_A_LABEL.search(m2.group("label")):
             l2 = m2.group("label").strip()
             continue
         mi = _ITEM.match(t)

@@ -13,6 +13,7 @@ from ..normalise import finance as fin
 from ..normalise import labels as lab
 from ..normalise.regions import resolve
 from ..normalise.values import clean
+from .common import labelled_cells
 
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _WS = re.compile(r"\s+")
@@ -36,24 +37,40 @@ def lines(doc: Document) -> list[Line]:
     """Every non-empty line of text, tables flattened cell by cell, whitespace folded.
 
     Several layers ask for the lines of one document while it is parsed; they are
-    computed once and kept on the document until `forget_lines` (the text of a
-    document does not change while it is parsed)."""
-    cached = doc.__dict__.get("_prose_lines")
-    if cached is not None and cached[0] is doc.blocks:
-        return cached[1]
+    computed once and kept on the document until `forget_lines`."""
+    return doc.memo("prose.lines", _lines)
+
+
+def _lines(doc: Document) -> list[Line]:
     out = []
-    for no, text in doc.text_lines():
+    for no, text in _text_lines(doc):
         if "\t" in text or "\u3000" in text or "\xa0" in text or "  " in text:
             text = _HSPACE.sub(" ", text)
         t = text.strip()
         if t:
             out.append(Line(no, t))
-    doc.__dict__["_prose_lines"] = (doc.blocks, out)
     return out
 
 
+def _text_lines(doc: Document):
+    """Document.text_lines, as an iterator that skips splitting one-line cells."""
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            yield b.line, b.text
+        else:
+            for row in b.rows:
+                for cell in row.cells:
+                    text = cell.text
+                    if "\n" not in text:
+                        yield cell.line, text
+                    else:
+                        for i, ln in enumerate(text.split("\n")):
+                            yield cell.line + i, ln
+
+
 def forget_lines(doc: Document) -> None:
-    doc.__dict__.pop("_prose_lines", None)
+    """Forget the lines and every other view kept on the document (Document.memo)."""
+    doc.forget()
 
 
 # ---------------------------------------------------------------- department & year
@@ -94,18 +111,14 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
     title line; then the fullest form of that name printed anywhere in the text."""
     found = None
     # A label cell followed by the name in the next cell.
-    for t in doc.tables:
-        for r, c, cell in t.iter_cells():
-            label = _nows(cell.text)
-            if label[:2] in _NAME_LABEL_HEADS and _NAME_LABEL.match(label):
-                for nxt in t.rows[r].cells[c + 1:]:
-                    name = _tidy_name(nxt.text)
-                    if name:
-                        if _is_department(name):
-                            found = name
-                        break
-            if found:
-                break
+    for t, r, c, cell, label in labelled_cells(doc):
+        if label[:2] in _NAME_LABEL_HEADS and _NAME_LABEL.match(label):
+            for nxt in t.rows[r].cells[c + 1:]:
+                name = _tidy_name(nxt.text)
+                if name:
+                    if _is_department(name):
+                        found = name
+                    break
         if found:
             break
     if not found:
@@ -124,7 +137,7 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
         found = _name_in_text(ls)
     if not found:
         return None
-    return _fullest(found, [_nows(l.text) for l in ls])
+    return _fullest(found, ls)
 
 
 _NAME_SPACED = re.compile(r"^(?:部门|单位)[（(]?单位?[)）]?名称\s+(?P<name>\S+)$")
@@ -212,21 +225,23 @@ def _name_from_titles(ls: list[Line]) -> str | None:
 _PLACE_HEAD = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:省|市|州|盟|地区|区|县)")
 
 
-def _fullest(name: str, lines: list[str]) -> str:
+def _fullest(name: str, ls: list[Line]) -> str:
     """'长安区信访局' -> '石家庄市长安区信访局' when the longer form is printed and
-    its head is a place that contains the shorter one's place. `lines`: the text's
-    lines without whitespace."""
+    its head is a place that contains the shorter one's place."""
     best = name
-    text = None   # the whole text, the context for resolving: joined when needed
+    text = None   # the whole text without whitespace, the context for resolving
     # only a fuller form printed on a line (or in a cell) of its own: a name as published
-    for line in lines:
+    for ln in ls:
+        if not ln.text.endswith(name[-1]):   # a line keeps its last character in _nows
+            continue
+        line = _nows(ln.text)
         if len(line) <= len(name) or not line.endswith(name):
             continue
         place = line[:-len(name)]
         if not _PLACE_HEAD.fullmatch(place):
             continue
         if text is None:
-            text = "\n".join(lines)
+            text = "\n".join(_nows(l.text) for l in ls)
         cand = place + name
         # keep only the place-name tail of the prefix (e.g. '承担石家庄市' -> '石家庄市')
         for k in range(len(place)):
@@ -591,6 +606,8 @@ def narrative_lines(doc: Document, ls: list[Line]) -> list[Line]:
     (…绩效…报告 / 评价报告综述) to the end, leaving out scoring sheets."""
     start = None
     for i, ln in enumerate(ls):
+        if "报" not in ln.text or "告" not in ln.text:   # every title pattern has 报告
+            continue
         t = _nows(ln.text)
         if len(t) <= 50 and _REPORT_TITLE.search(t) and i > 0:
             start = i + 1
@@ -599,9 +616,10 @@ def narrative_lines(doc: Document, ls: list[Line]) -> list[Line]:
         return paras
     out = []
     for ln in ls[start:]:
-        t = _nows(ln.text)
-        if _SHEET_TITLE.search(t) and len(t) <= 30:
-            break
+        if "表" in ln.text:
+            t = _nows(ln.text)
+            if _SHEET_TITLE.search(t) and len(t) <= 30:
+                break
         out.append(ln)
     return out
 

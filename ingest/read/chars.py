@@ -120,6 +120,8 @@ def apply_view(doc):
         doc.meta["view_applied"] = True
         return doc
     for x in items:
+        if not traditional and not _FOLDABLE.search(x.text):
+            continue   # nothing to fold in this one
         v = view(x.text, traditional)
         if v != x.text:
             x.printed = x.text
@@ -196,6 +198,8 @@ def restore_printed(doc, obj) -> None:
     if not p.active:
         return
 
+    keys = p.keys
+
     def walk(o):
         if isinstance(o, list):
             for x in o:
@@ -208,7 +212,7 @@ def restore_printed(doc, obj) -> None:
         for name, printed in fields:
             v = getattr(o, name)
             if isinstance(v, str):
-                if printed:
+                if printed and not keys.isdisjoint(v):   # else its view is as printed
                     setattr(o, name, p.restore(v, line))
             elif isinstance(v, list) or _fields_of(type(v)) is not None:
                 walk(v)
