@@ -753,14 +753,22 @@ def _is_other(own: _Body, own_kind: str | None, cand_name: str, context: str) ->
     return False
 
 
-def _sentences(text: str) -> Iterator[str]:
+# what _LEADING can start with: where a part starts otherwise, it strips nothing
+_LEADING_FIRST = re.compile(r"[\s\u3000#>*\-+|第一二三四五六七八九十（(\d①-⑳]")
+_ORG_CHAR = re.compile("[会室局委办厅署]")   # the last characters of _ORG_SUFFIX
+
+
+def _sentences(text: str, containing: re.Pattern | None = None) -> Iterator[str]:
+    """The sentences of a text without list numbering; with `containing`, only those
+    in which that pattern finds something."""
     for part in _SENTENCE_SPLIT.split(text or ""):
-        s = _LEADING.sub("", part).strip(" \u3000*_")
+        if containing is not None and not containing.search(part):
+            continue
+        if _LEADING_FIRST.match(part):
+            part = _LEADING.sub("", part)
+        s = part.strip(" \u3000*_")
         if s:
             yield s
-
-
-_ORG_CHAR = re.compile("[会室局委办厅署]")   # the last characters of _ORG_SUFFIX
 
 
 def _known_prefix(sentence: str, names: list[str]) -> str | None:
@@ -801,9 +809,8 @@ def check_other_department(report: Report, department_names: Iterable[str] = ())
         for text in (sec.heading or "", sec.body or ""):
             for m in _SELF_REFERENCE.finditer(text):
                 consider(m.group("name"), m.group(0))
-        for sentence in _sentences(sec.body or ""):
-            if not known and not _ORG_CHAR.search(sentence):
-                continue   # names no institution: _CANDIDATE cannot match
+        # without known names, only a sentence naming an institution can match
+        for sentence in _sentences(sec.body or "", None if known else _ORG_CHAR):
             m = _CANDIDATE.match(sentence)
             name = m.group("name") if m else None
             rest = sentence[m.end("name"):] if m else ""

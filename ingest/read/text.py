@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..document import Cell, Document, Paragraph, Row, Table, trim_lines
-from .chars import clean_artefacts
+from .chars import _HAS_TONE, clean_artefacts
 from .textvariants import canonical_lines, flat_tables
 
 _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|</?(?:b|strong|i|em|u|span)>", re.I)
@@ -35,7 +35,7 @@ def _clean_lines(text: str) -> list[str]:
     lines = text.replace("\r", "").split("\n")
     if _ARTEFACTS.search(text):
         lines = [_ARTEFACTS.sub("", ln) for ln in lines]
-    if "(" in text or "（" in text:
+    if ("(" in text or "（" in text) and _HAS_TONE.search(text):   # toned pinyin somewhere
         lines = [clean_artefacts(ln) for ln in lines]
     return lines
 
