@@ -871,6 +871,7 @@ def _figures(val) -> list[_Figure]:
     return []
 
 
+@lru_cache(maxsize=8192)
 def _decimals_in_text(text: str, amount: float) -> int | None:
     """Decimals of the figure in `text` that equals `amount` (万元 or 元 printed)."""
     for m in _NUM_RE.finditer((text or "").replace("．", ".")):

@@ -118,6 +118,7 @@ def apply_view(doc):
     traditional = is_traditional(joined)
     if not traditional and not _FOLDABLE.search(joined):   # nothing to fold: the common case
         doc.meta["view_applied"] = True
+        doc.meta["view_is_printed"] = True   # no block has a `printed` text
         return doc
     for x in items:
         if not traditional and not _FOLDABLE.search(x.text):
@@ -143,8 +144,8 @@ _CANONICAL = {"statement", "item", "unit", "level1", "level2", "operator", "targ
 
 class _Printed:
     def __init__(self, doc):
-        items = [x for x in _blocks_text(doc)
-                 if getattr(x, "printed", None) and len(x.printed) == len(x.text)]
+        items = [] if doc.meta.get("view_is_printed") else [
+            x for x in _blocks_text(doc) if x.printed and len(x.printed) == len(x.text)]
         self.active = bool(items)
         self.used: set[tuple[int, int]] = set()
         self.by_line: dict[int, list[tuple[str, str]]] = {}
@@ -166,6 +167,7 @@ class _Printed:
                     counts.setdefault(a, Counter())[b] += 1
         self.chars = {a: c.most_common(1)[0][0] for a, c in counts.items()}
         self.keys = frozenset(self.chars)
+        self.table = str.maketrans(self.chars)
 
     def restore(self, s: str, line: int | None = None) -> str:
         """The printed form of a view string: from the cell or paragraph on the same
@@ -188,7 +190,7 @@ class _Printed:
         i = self.view.find(s)
         if i >= 0:
             return self.printed[i:i + len(s)]
-        return "".join(self.chars.get(c, c) for c in s)
+        return s.translate(self.table)   # character by character
 
 
 def restore_printed(doc, obj) -> None:
@@ -209,8 +211,9 @@ def restore_printed(doc, obj) -> None:
         if fields is None:
             return
         line = getattr(o, "line", None)
+        values = o.__dict__
         for name, printed in fields:
-            v = getattr(o, name)
+            v = values[name]
             if isinstance(v, str):
                 if printed and not keys.isdisjoint(v):   # else its view is as printed
                     setattr(o, name, p.restore(v, line))

@@ -136,7 +136,8 @@ def parse_text(text: str) -> list:
     canon = canonical_lines(_clean_lines(text))
     nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
     raw = [ln for ln in canon if ln is not None]
-    kinds = [_kind(ln) for ln in raw]
+    # most lines have no tab: running text or blank, told without a call
+    kinds = [_kind(ln) if "\t" in ln else "text" if ln.strip() else "blank" for ln in raw]
 
     blocks: list = []
     cell_table: _CellTable | None = None
@@ -167,7 +168,7 @@ def parse_text(text: str) -> list:
                 close()
             if cell_table is None:
                 cell_table = _CellTable(n)
-            cell_table.add_cell(_CELL.match(line).group(1), n)
+            cell_table.add_cell(line[line.index("\t") + 1:], n)   # _CELL's group: after the tab
         elif kind == "row":
             if cell_table is not None or (row_table is not None and blanks):
                 close()
