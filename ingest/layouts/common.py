@@ -194,6 +194,7 @@ _NAME_PREFIX = re.compile(
     r"^\s*(?:指标\s*\d*\s*[:：]|\d{1,2}\s*[.、．](?!\d)|[（(]\d{1,2}[)）]|[①-⑳])\s*")
 
 
+@lru_cache(maxsize=16384)
 def strip_numbering(name: str) -> str:
     s = _NAME_PREFIX.sub("", name.strip())
     return s.strip().rstrip("。；;，,")

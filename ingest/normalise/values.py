@@ -88,18 +88,26 @@ def parse_value(text: str | None, unit_hint: str | None = None) -> Value:
     """Operator, number and unit from a target/actual cell such as '≥90%', '=100%',
     '150万元', '≥4次', '98.00 百分比', '≥70'. Text without a leading number gives
     Value(None, None, None) (e.g. '保持', '第一时间')."""
+    if text is not None and len(text) <= SHORT:
+        return Value(*_value_short(text, unit_hint))
+    return Value(*_value(text, unit_hint))
+
+
+def _value(text: str | None, unit_hint: str | None) -> tuple[str | None, float | None, str | None]:
     s = clean(text)
     if not s:
-        return Value(None, None, None)
+        return None, None, None
     m = _VALUE.match(s)
     if not m:
         # A leading operator word before free text, e.g. '≥90%以上' handled above;
         # a trailing percentage in a short phrase is not a target value.
-        return Value(_OPERATORS.get(s[:1]) if s[:1] in "≥≤=<>" else None, None, None)
+        return _OPERATORS.get(s[:1]) if s[:1] in "≥≤=<>" else None, None, None
     op = m.group("op") or m.group("post")
     unit = normalise_unit(m.group("unit")) or normalise_unit(unit_hint)
-    return Value(_OPERATORS.get(op) if op else None,
-                 float(m.group("num").replace(",", "")), unit)
+    return _OPERATORS.get(op) if op else None, float(m.group("num").replace(",", "")), unit
+
+
+_value_short = lru_cache(maxsize=32768)(_value)
 
 
 def parse_operator(text: str | None) -> str | None:

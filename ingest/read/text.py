@@ -174,10 +174,11 @@ def parse_text(text: str) -> list:
                 close()
             if row_table is None:
                 row_table = Table([], line=n)
-            cells = [Cell(trim_lines(c), n) for c in line.rstrip("\n").split("\t")]
-            while len(cells) > 1 and not cells[-1].text:
-                cells.pop()
-            row_table.rows.append(Row(cells, line=n))
+            # one line of a row: trim_lines is a strip; trailing empty cells go
+            texts = [c.strip(" \u3000\t\xa0") for c in line.rstrip("\n").split("\t")]
+            while len(texts) > 1 and not texts[-1]:
+                texts.pop()
+            row_table.rows.append(Row([Cell(c, n) for c in texts], line=n))
         elif kind == "text" and cell_table is not None and (
                 run_mode == "cont" or (run_mode is None and _continues(cell_table, raw, kinds, i, blanks))):
             run_mode = "cont"
