@@ -537,8 +537,8 @@ def findings(ls: list[Line]) -> list[Finding]:
     mode = None
     for ln in ls:
         t = ln.text
-        kind = heading_kind(t)
         is_head = bool(_TOP_HEAD.match(t) or _SUB_HEAD.match(t) or len(t) <= 24 and "。" not in t and "；" not in t)
+        kind = heading_kind(t) if is_head else None   # only a heading's kind is used below
         if kind and is_head:
             mode = kind
             # a heading that carries its text: '存在问题：1. …'

@@ -100,7 +100,8 @@ class _CellTable:
             i += 1
         table_rows = []
         for _, cells in merged:
-            table_rows.append(Row([Cell(trim_lines(t), ln) for t, ln in cells],
+            table_rows.append(Row([Cell(trim_lines(t) if "\n" in t else t.strip(" \u3000\t\xa0"), ln)
+                                   for t, ln in cells],
                                   line=cells[0][1] if cells else 0))
         return Table(table_rows, line=self.line)
 
