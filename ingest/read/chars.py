@@ -147,6 +147,8 @@ class _Printed:
         items = [] if doc.meta.get("view_is_printed") else [
             x for x in _blocks_text(doc) if x.printed and len(x.printed) == len(x.text)]
         self.active = bool(items)
+        self.doc = doc
+        self.whole_text: tuple[str, str] | None = None   # (view, printed) of every block
         self.used: set[tuple[int, int]] = set()
         self.by_line: dict[int, list[tuple[str, str]]] = {}
         self.whole: dict[str, str] = {}            # a value that is a whole cell (first wins)
@@ -171,8 +173,8 @@ class _Printed:
 
     def restore(self, s: str, line: int | None = None) -> str:
         """The printed form of a view string: from the cell or paragraph on the same
-        source line when it holds it, else from anywhere in the document, else
-        character by character."""
+        source line when it holds it, else from anywhere in the document, else line
+        by line (a text put together from several lines, such as a Markdown body)."""
         if not s or self.keys.isdisjoint(s):
             return s
         local = self.by_line.get(line, []) if line else []
@@ -190,7 +192,32 @@ class _Printed:
         i = self.view.find(s)
         if i >= 0:
             return self.printed[i:i + len(s)]
+        return "\n".join(self._restore_line(part) for part in s.split("\n"))
+
+    def _restore_line(self, s: str) -> str:
+        """One line of a text that is not in the document verbatim: where it stands in
+        the document's text (blocks printed as viewed included: there it stays as it
+        is), else piece by piece between the Markdown marks that sections add (`**`,
+        a backslash escape), else character by character."""
+        if not s or self.keys.isdisjoint(s):
+            return s
+        if self.whole_text is None:
+            blocks = [x for x in _blocks_text(self.doc) if not x.printed or len(x.printed) == len(x.text)]
+            self.whole_text = ("\n".join(x.text for x in blocks),
+                               "\n".join(x.printed or x.text for x in blocks))
+        view, printed = self.whole_text
+        i = view.find(s)
+        if i >= 0:
+            return printed[i:i + len(s)]
+        pieces = _MARKDOWN_MARK.split(s)
+        if len(pieces) > 1:   # odd places hold the marks
+            return "".join(p if k % 2 else self._restore_line(p) for k, p in enumerate(pieces))
         return s.translate(self.table)   # character by character
+
+
+# what prose.md_escape and the section builders add to a line: bold marks, and the
+# backslash before a character Markdown would read as markup
+_MARKDOWN_MARK = re.compile(r"(\*\*|\\(?=[\\`*_{}\[\]<>#|+\-.)]))")
 
 
 def restore_printed(doc, obj) -> None:
