@@ -659,6 +659,8 @@ _SELF_REFERENCE = re.compile(
 _HEADING_CANDIDATE = re.compile(
     r"^(?P<name>(?:中共)?[\u4e00-\u9fff]{2,24}?" + _ORG_SUFFIX + r")"
     r"(?=\s*(?:\d{4}|[二〇零一]{4}|年度|部门整体|整体支出|部门决算|绩效))")
+_VERB = re.compile(r"(?P<verb>" + _STRONG_VERBS + "|" + _WEAK_VERBS + ")")
+_WEAK_VERB = re.compile(_WEAK_VERBS)
 _SENTENCE_SPLIT = re.compile(r"[。！？!?；;\n：:]")
 _LEADING = re.compile(
     r"^[\s\u3000#>*\-+|]*(?:(?:第?[一二三四五六七八九十]+[、.．章节部分]|[（(][一二三四五六七八九十\d]+[)）]"
@@ -807,9 +809,13 @@ def check_other_department(report: Report, department_names: Iterable[str] = ())
         if m:
             consider(m.group("name"), heading)
         for text in (sec.heading or "", sec.body or ""):
+            if "（" not in text and "(" not in text:
+                continue   # a self-reference names itself in brackets
             for m in _SELF_REFERENCE.finditer(text):
                 consider(m.group("name"), m.group(0))
         # without known names, only a sentence naming an institution can match
+        if not known and not _ORG_CHAR.search(sec.body or ""):
+            continue
         for sentence in _sentences(sec.body or "", None if known else _ORG_CHAR):
             m = _CANDIDATE.match(sentence)
             name = m.group("name") if m else None
@@ -819,10 +825,10 @@ def check_other_department(report: Report, department_names: Iterable[str] = ())
                 name, rest = kp, sentence[len(kp):]
             if not name:
                 continue
-            vm = re.match(r"(?P<verb>" + _STRONG_VERBS + "|" + _WEAK_VERBS + ")", rest)
+            vm = _VERB.match(rest)
             if not vm:
                 continue
-            if re.fullmatch(_WEAK_VERBS, vm.group("verb")):
+            if _WEAK_VERB.fullmatch(vm.group("verb")):
                 after = rest[vm.end():]
                 # 为 as a preposition (X局为我局下达…, 为全市提供…) introduces no one
                 if _PREPOSITIONAL.match(after) or not _SELF_DESCRIPTION.search(after[:40]):

@@ -21,8 +21,8 @@ _TARGET_SPLIT = re.compile(r"^(?P<name>.+?)(?:[:：]\s*(?P<t1>.+)|(?P<t2>(?:≥|
 
 
 def matches(doc: Document) -> int:
-    paras = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
-    return 1 + sum(1 for p in paras if _L1.match(p.strip()))
+    paras = [b.text for b in doc.blocks if isinstance(b, Paragraph) and "指标" in b.text]
+    return 1 + sum(1 for p in paras if _L1.match(p.strip()))   # (an _L1 heading names 指标)
 
 
 def parse(doc: Document, report: Report) -> None:

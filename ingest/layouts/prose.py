@@ -11,7 +11,7 @@ from ..document import Document, Paragraph
 from ..model import Finding, PetitionStat, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.regions import resolve
+from ..normalise.regions import resolve, resolve_name
 from ..normalise.values import clean
 from .common import labelled_cells
 
@@ -222,6 +222,7 @@ def _name_from_titles(ls: list[Line]) -> str | None:
     return None
 
 
+_UNKNOWN = object()
 _PLACE_HEAD = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:省|市|州|盟|地区|区|县)")
 
 
@@ -230,6 +231,7 @@ def _fullest(name: str, ls: list[Line]) -> str:
     its head is a place that contains the shorter one's place."""
     best = name
     text = None   # the whole text without whitespace, the context for resolving
+    inner = _UNKNOWN   # the region of `name` in that context, resolved when needed
     # only a fuller form printed on a line (or in a cell) of its own: a name as published
     for ln in ls:
         if not ln.text.endswith(name[-1]):   # a line keeps its last character in _nows
@@ -246,13 +248,15 @@ def _fullest(name: str, ls: list[Line]) -> str:
         # keep only the place-name tail of the prefix (e.g. '承担石家庄市' -> '石家庄市')
         for k in range(len(place)):
             head = place[k:]
-            if resolve(head + name):
+            if resolve_name(head + name):
                 cand = head + name
                 break
         else:
             continue
         if len(cand) > len(best):
-            inner, outer = resolve(name, text), resolve(cand, text)
+            if inner is _UNKNOWN:
+                inner = resolve(name, text)
+            outer = resolve(cand, text)
             if outer and (inner is None or outer.code == inner.code
                           or (inner.code and outer.code and inner.code.startswith(outer.code.rstrip("0")))):
                 best = cand

@@ -125,6 +125,7 @@ def resolve(name: str, context: str = "") -> Region | None:
     found = _places_at_head(text)
     if not found:
         return None
+    whole = context + text
     # Narrow each level by the levels named before it in the department name.
     chosen: Region | None = None
     for cands in found:
@@ -137,7 +138,7 @@ def resolve(name: str, context: str = "") -> Region | None:
             else:
                 continue
         if len(cands) > 1:
-            ranked = sorted(cands, key=lambda r: (-_score(r, context + text), _rank(r)))
+            ranked = sorted(cands, key=lambda r: (-_score(r, whole), _rank(r)))
             chosen = ranked[0]
         else:
             chosen = cands[0]
@@ -163,6 +164,12 @@ def _places_at_head(text: str) -> tuple[tuple[Region, ...], ...]:
         found.append(best[1])
         pos = best[0]
     return tuple(found)
+
+
+@lru_cache(maxsize=8192)
+def resolve_name(name: str) -> Region | None:
+    """resolve(name) without context text, cached."""
+    return resolve(name)
 
 
 @lru_cache(maxsize=8192)

@@ -46,10 +46,10 @@ def _kind(line: str) -> str:
     if not line.strip():
         # A line holding only a tab is an empty cell, not a row break.
         return "cell" if _CELL.match(line) else "blank"
+    if _CELL.match(line):   # (a list item has a tab after its number: never a one-tab cell)
+        return "cell"
     if _LIST_ITEM.match(line):
         return "para"
-    if _CELL.match(line):
-        return "cell"
     if "\t" in line.strip("\n").lstrip(" ").lstrip("\t") or (
             line.startswith("\t") and line.count("\t") >= 2):
         return "row"
