@@ -33,7 +33,7 @@ def _clean_lines(text: str) -> list[str]:
     Each clean-up runs only when the text holds what it removes (most texts hold
     none of it); line by line, as a line is its own context."""
     lines = text.replace("\r", "").split("\n")
-    if _ARTEFACTS.search(text):
+    if ("[" in text or "<" in text) and _ARTEFACTS.search(text):   # each artefact starts so
         lines = [_ARTEFACTS.sub("", ln) for ln in lines]
     if ("(" in text or "（" in text) and _HAS_TONE.search(text):   # toned pinyin somewhere
         lines = [clean_artefacts(ln) for ln in lines]
