@@ -50,7 +50,7 @@ _FOLD.update({c: c - 0xFEE0 for c in range(ord("ａ"), ord("ｚ") + 1)})
 _FOLD.update({ord("﹦"): ord("="), ord("﹪"): ord("%"), ord("﹢"): ord("+")})
 
 _converter = None
-_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 # frequent characters that only Traditional text uses: none in the head, no Traditional text
 _TRADITIONAL_ONLY = re.compile("[們個這國發會說對時關經過還與為體產麼頭實現點動電進來種問業樣應從報長務區華員開計處"
                                "義後質無當學邊設費額預決績評門財單項標準級類數據狀況據續優劃範圍協調檢查歲辦]")
@@ -77,7 +77,7 @@ def is_traditional(text: str) -> bool:
     head = text[:12000]
     if not _TRADITIONAL_ONLY.search(head):   # nor in the sample, which is taken from the head
         return False
-    sample = _NOT_CJK.sub("", head)[:4000]   # the head tells: its first 4,000 CJK characters
+    sample = "".join(_CJK_RUN.findall(head))[:4000]   # the head tells
     if not sample or not _TRADITIONAL_ONLY.search(sample):
         return False
     converted = cc.convert(sample)
