@@ -139,5 +139,5 @@ class Document:
                 lines.append(b.printed or b.text)
             else:
                 for row in b.rows:
-                    lines.append("\t".join((c.printed or c.text).replace("\n", " ") for c in row.cells))
+                    lines.append("\t".join([(c.printed or c.text).replace("\n", " ") for c in row.cells]))
         return "\n".join(lines)
