@@ -34,6 +34,7 @@ import itertools
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from .model import FinanceItem, Indicator, Project, QualityFlag, Report
@@ -658,6 +659,8 @@ _SELF_REFERENCE = re.compile(
 _HEADING_CANDIDATE = re.compile(
     r"^(?P<name>(?:中共)?[\u4e00-\u9fff]{2,24}?" + _ORG_SUFFIX + r")"
     r"(?=\s*(?:\d{4}|[二〇零一]{4}|年度|部门整体|整体支出|部门决算|绩效))")
+_VERB = re.compile(r"(?P<verb>" + _STRONG_VERBS + "|" + _WEAK_VERBS + ")")
+_WEAK_VERB = re.compile(_WEAK_VERBS)
 _SENTENCE_SPLIT = re.compile(r"[。！？!?；;\n：:]")
 _LEADING = re.compile(
     r"^[\s\u3000#>*\-+|]*(?:(?:第?[一二三四五六七八九十]+[、.．章节部分]|[（(][一二三四五六七八九十\d]+[)）]"
@@ -670,6 +673,7 @@ class _Body:
     org: str                    # 信访局
 
 
+@lru_cache(maxsize=8192)
 def _split_body(name: str) -> _Body:
     """Split a department name into the place names at its head and the body's own
     name: 曲靖市沾益区信访局 -> (曲靖市, 沾益区), 信访局. Only full names from the
@@ -751,9 +755,20 @@ def _is_other(own: _Body, own_kind: str | None, cand_name: str, context: str) ->
     return False
 
 
-def _sentences(text: str) -> Iterator[str]:
+# what _LEADING can start with: where a part starts otherwise, it strips nothing
+_LEADING_FIRST = re.compile(r"[\s\u3000#>*\-+|第一二三四五六七八九十（(\d①-⑳]")
+_ORG_CHAR = re.compile("[会室局委办厅署]")   # the last characters of _ORG_SUFFIX
+
+
+def _sentences(text: str, containing: re.Pattern | None = None) -> Iterator[str]:
+    """The sentences of a text without list numbering; with `containing`, only those
+    in which that pattern finds something."""
     for part in _SENTENCE_SPLIT.split(text or ""):
-        s = _LEADING.sub("", part).strip(" \u3000*_")
+        if containing is not None and not containing.search(part):
+            continue
+        if _LEADING_FIRST.match(part):
+            part = _LEADING.sub("", part)
+        s = part.strip(" \u3000*_")
         if s:
             yield s
 
@@ -794,9 +809,14 @@ def check_other_department(report: Report, department_names: Iterable[str] = ())
         if m:
             consider(m.group("name"), heading)
         for text in (sec.heading or "", sec.body or ""):
+            if "（" not in text and "(" not in text:
+                continue   # a self-reference names itself in brackets
             for m in _SELF_REFERENCE.finditer(text):
                 consider(m.group("name"), m.group(0))
-        for sentence in _sentences(sec.body or ""):
+        # without known names, only a sentence naming an institution can match
+        if not known and not _ORG_CHAR.search(sec.body or ""):
+            continue
+        for sentence in _sentences(sec.body or "", None if known else _ORG_CHAR):
             m = _CANDIDATE.match(sentence)
             name = m.group("name") if m else None
             rest = sentence[m.end("name"):] if m else ""
@@ -805,10 +825,10 @@ def check_other_department(report: Report, department_names: Iterable[str] = ())
                 name, rest = kp, sentence[len(kp):]
             if not name:
                 continue
-            vm = re.match(r"(?P<verb>" + _STRONG_VERBS + "|" + _WEAK_VERBS + ")", rest)
+            vm = _VERB.match(rest)
             if not vm:
                 continue
-            if re.fullmatch(_WEAK_VERBS, vm.group("verb")):
+            if _WEAK_VERB.fullmatch(vm.group("verb")):
                 after = rest[vm.end():]
                 # 为 as a preposition (X局为我局下达…, 为全市提供…) introduces no one
                 if _PREPOSITIONAL.match(after) or not _SELF_DESCRIPTION.search(after[:40]):
@@ -857,6 +877,7 @@ def _figures(val) -> list[_Figure]:
     return []
 
 
+@lru_cache(maxsize=8192)
 def _decimals_in_text(text: str, amount: float) -> int | None:
     """Decimals of the figure in `text` that equals `amount` (万元 or 元 printed)."""
     for m in _NUM_RE.finditer((text or "").replace("．", ".")):

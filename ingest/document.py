@@ -15,12 +15,14 @@ the rectangular view with empty cells after it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Any, Callable, Iterator, Union
 
 
 def trim_lines(text: str) -> str:
     """A cell's text as printed, each line stripped of spaces (also U+3000, NBSP) and tabs,
     leading and trailing empty lines dropped; inner empty lines stay."""
+    if "\n" not in text:
+        return text.strip(" \u3000\t\xa0")
     lines = [ln.strip(" \u3000\t\xa0") for ln in text.split("\n")]
     while lines and not lines[-1]:
         lines.pop()
@@ -111,6 +113,23 @@ class Document:
                             out.append((cell.line + i, ln))
         return out
 
+    def memo(self, key: str, compute: Callable[["Document"], Any]) -> Any:
+        """`compute(self)`, computed once while the document is parsed: several layers
+        read the same derived views (lines, labelled cells). Kept while `blocks` is the
+        same list, until `forget`; the text of a document does not change while it is
+        parsed."""
+        store = self.__dict__.setdefault("_memo", {})
+        hit = store.get(key)
+        if hit is not None and hit[0] is self.blocks:
+            return hit[1]
+        value = compute(self)
+        store[key] = (self.blocks, value)
+        return value
+
+    def forget(self) -> None:
+        """Drop what `memo` kept."""
+        self.__dict__.pop("_memo", None)
+
     @property
     def text(self) -> str:
         """The full normalised text (stored in documents.text)."""
@@ -120,5 +139,5 @@ class Document:
                 lines.append(b.printed or b.text)
             else:
                 for row in b.rows:
-                    lines.append("\t".join((c.printed or c.text).replace("\n", " ") for c in row.cells))
+                    lines.append("\t".join([(c.printed or c.text).replace("\n", " ") for c in row.cells]))
         return "\n".join(lines)

@@ -170,8 +170,9 @@ class Report:
         never replaced by the same figure restated in prose."""
         if item.amount is None:
             return
+        statement, item_, unit = item.statement, item.item, item.unit
         for f in self.finance:
-            if (f.statement, f.item, f.unit) == (item.statement, item.item, item.unit):
+            if f.statement == statement and f.item == item_ and f.unit == unit:
                 return
         self.finance.append(item)
 

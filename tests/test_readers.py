@@ -104,6 +104,22 @@ def test_full_width_digits_and_symbols_matched():
     assert (ind.target_text, ind.actual_text) == ("＝１００％", "﹦100％")    # stored as printed
 
 
+def test_section_body_keeps_each_line_as_printed():
+    # a full-width '．' in one line (a sub-heading typed in a full-width input mode)
+    # must not turn the ASCII '.' of the other lines into '．': the Markdown body is
+    # not in the text verbatim, so it is restored line by line
+    text = ("2022年度某县信访局部门整体支出绩效自评报告\n"
+            "一、部门基本情况\n"
+            "1．主要职能\n"
+            "负责全县信访工作，2022年度一般公共预算支出308.76万元，比上年增加13.5万元。\n"
+            "2．机构情况\n"
+            "内设3个股室，实有人员12人。\n")
+    rep = parse_document(read_bytes(text.encode("utf-8"), "fw-dot.txt")).reports[0]
+    body = next(s.body for s in rep.sections if s.heading.startswith("一、"))
+    assert "**1．主要职能**" in body and "**2．机构情况**" in body
+    assert "308.76万元" in body and "13.5万元" in body and "．76" not in body
+
+
 # ---------------------------------------------------------------- DOCX
 
 def _docx_bytes(build) -> bytes:

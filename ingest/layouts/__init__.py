@@ -21,6 +21,9 @@ LAYOUTS = [county_form, zhuzhou_form, workbook, narrative]
 
 _SELF_EVAL = re.compile(r"绩效自评|自评报告|自评表|整体支出绩效|绩效评价|绩效目标")
 _NOT_SELF_EVAL = re.compile(r"决算说明|预算说明|部门决算|部门预算|预算公开|决算公开")
+_DATE_LABEL = re.compile(r"(报告|填报|评价|编制)日期")
+_ATTACHMENT = re.compile(r"^附件\s*\d*$")
+_TITLE_WORD = re.compile(r"报告|自评表|评价表|自评情况")
 
 
 class NotSelfEvaluation(ValueError):
@@ -136,7 +139,7 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
         identify(report, doc, ls)
         if not report.report_date:
             for ln in ls:
-                if re.search(r"(报告|填报|评价|编制)日期", ln.text):
+                if "日期" in ln.text and _DATE_LABEL.search(ln.text):
                     report.report_date = lab.parse_date(ln.text.split("日期", 1)[1])
                     if report.report_date:
                         break
@@ -198,10 +201,10 @@ def _title(ls: list[prose.Line]) -> str | None:
     parts = []
     for ln in ls[:8]:
         t = ln.text.strip()
-        if re.match(r"^附件\s*\d*$", t):
+        if _ATTACHMENT.match(t):
             continue
         parts.append(t)
-        if re.search(r"报告|自评表|评价表|自评情况", t):
+        if _TITLE_WORD.search(t):
             return "".join(parts)[:120]
         if len(parts) >= 3:
             break

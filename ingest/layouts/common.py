@@ -24,12 +24,37 @@ def squash(text: str | None) -> str:
     return _SQUASH.sub("", text or "")
 
 
+def labelled_cells(doc: Document) -> list[tuple[Table, int, int, Cell, str]]:
+    """(table, row, column, cell, squashed text) of every table cell in reading order,
+    computed once per document (Document.memo)."""
+    return doc.memo("common.labelled_cells", _labelled_cells)
+
+
+def _labelled_cells(doc: Document) -> list[tuple[Table, int, int, Cell, str]]:
+    return [(t, r, c, cell, squash(cell.text))
+            for t in doc.tables for r, row in enumerate(t.rows) for c, cell in enumerate(row.cells)]
+
+
+def table_labels(doc: Document) -> list[set[str]]:
+    """The squashed texts of each table's cells (what layouts' matchers look for)."""
+    return doc.memo("common.table_labels", _table_labels)
+
+
+def _table_labels(doc: Document) -> list[set[str]]:
+    by_table: dict[int, set[str]] = {id(t): set() for t in doc.tables}
+    for t, _, _, _, label in labelled_cells(doc):
+        by_table[id(t)].add(label)
+    return list(by_table.values())
+
+
+_compiled = lru_cache(maxsize=1024)(re.compile)   # layouts pass the same few dozen patterns
+
+
 def find_cells(doc: Document, pattern: str) -> Iterable[tuple[Table, int, int, Cell]]:
-    rx = re.compile(pattern)
-    for t in doc.tables:
-        for r, c, cell in t.iter_cells():
-            if rx.search(squash(cell.text)):
-                yield t, r, c, cell
+    search = _compiled(pattern).search
+    for t, r, c, cell, label in labelled_cells(doc):
+        if search(label):
+            yield t, r, c, cell
 
 
 def value_after(doc: Document, pattern: str, accept: Callable[[str], bool] = bool) -> Cell | None:
@@ -169,16 +194,21 @@ _NAME_PREFIX = re.compile(
     r"^\s*(?:指标\s*\d*\s*[:：]|\d{1,2}\s*[.、．](?!\d)|[（(]\d{1,2}[)）]|[①-⑳])\s*")
 
 
+@lru_cache(maxsize=16384)
 def strip_numbering(name: str) -> str:
     s = _NAME_PREFIX.sub("", name.strip())
     return s.strip().rstrip("。；;，,")
 
 
+_ITEM_LABEL = re.compile(r"指标\s*\d*\s*[:：]")
+_BEFORE_ITEM_LABEL = re.compile(r"(?=指标\s*\d*\s*[:：])")
+
+
 def split_items(text: str) -> list[str]:
     """One cell holding several '指标N：' items is several indicators."""
     t = text.strip()
-    if len(re.findall(r"指标\s*\d*\s*[:：]", t)) >= 2:
-        parts = re.split(r"(?=指标\s*\d*\s*[:：])", t)
+    if "指标" in t and len(_ITEM_LABEL.findall(t)) >= 2:
+        parts = _BEFORE_ITEM_LABEL.split(t)
         return [p.strip() for p in parts if p.strip()]
     return [t] if t else []
 
@@ -198,7 +228,7 @@ def make_indicator(l1_raw: str, l2_raw: str, name: str, *, target: str | None = 
     if l1 is None and l2:
         l1 = lab.level1_for_level2(l2)
     op = parse_operator(operator) if operator else None
-    unit_hint = clean(unit) if unit and not re.search(r"\d", clean(unit)) and len(clean(unit)) <= 4 else None
+    unit_hint = clean(unit) if unit and not _DIGIT.search(clean(unit)) and len(clean(unit)) <= 4 else None
     tv = parse_value(target, unit_hint)
     av = parse_value(actual, unit_hint if tv.number is not None else None)
     ind = Indicator(
@@ -214,10 +244,14 @@ def make_indicator(l1_raw: str, l2_raw: str, name: str, *, target: str | None = 
     return ind
 
 
+_DIGIT = re.compile(r"\d")
+_LINE_BREAK = re.compile(r"[ \t\u3000]*\n[ \t\u3000]*")
+
+
 def _keep(text: str | None) -> str | None:
     if text is None:
         return None
-    s = re.sub(r"[ \t\u3000]*\n[ \t\u3000]*", "", text).strip(" \u3000\t")
+    s = (_LINE_BREAK.sub("", text) if "\n" in text else text).strip(" \u3000\t")
     return s or None
 
 
@@ -233,24 +267,36 @@ _ROLES = [
 ]
 
 
+_ROLE_PATTERNS = [(role, re.compile(p)) for role, p in _ROLES]
+
+
 def header_roles(labels: list[str]) -> dict[str, int]:
     roles: dict[str, int] = {}
     for i, label in enumerate(labels):
-        for role, pattern in _ROLES:
-            if role not in roles and label and re.search(pattern, label):
+        if not label:
+            continue
+        for role, rx in _ROLE_PATTERNS:
+            if role not in roles and rx.search(label):
                 roles[role] = i
                 break
     return roles
 
 
+_LEVEL1 = re.compile(r"^(产出|效益|效果|满意度|成本)(指标|目标)?")
+_LEVEL2 = re.compile(r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|可持续|服务对象满意|满意度|社会公众)")
+_VALUE_HEADS = re.compile(r"指标值|完成值|得分|分值")
+_TOTAL_ROW = re.compile(r"总分|合计|总计|得分合计")
+_AFTER_GRID = re.compile(r"^其他需(要)?说明|^备注|^注[:：]")
+
+
 def _is_level1(text: str) -> bool:
     s = squash(text)
-    return bool(re.match(r"^(产出|效益|效果|满意度|成本)(指标|目标)?", s)) and len(s) <= 40
+    return bool(_LEVEL1.match(s)) and len(s) <= 40
 
 
 def _is_level2(text: str) -> bool:
     s = squash(text)
-    return bool(re.match(r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|可持续|服务对象满意|满意度|社会公众)", s))
+    return bool(_LEVEL2.match(s))
 
 
 def grid_indicators(table: Table, r: int) -> tuple[list[Indicator], list[str] | None, int]:
@@ -262,8 +308,8 @@ def grid_indicators(table: Table, r: int) -> tuple[list[Indicator], list[str] | 
     labels_here = [squash(c.text) for c in rows[r].cells]
     if r > 0:
         above = [squash(c.text) for c in rows[r - 1].cells]
-        if any(re.search(r"指标值|完成值|得分|分值", a) for a in above) and not all(
-                any(re.search(p, l) for l in labels_here) for p in (r"完成值", r"得分")):
+        if any(_VALUE_HEADS.search(a) for a in above) and not all(
+                any(p in l for l in labels_here) for p in ("完成值", "得分")):
             header_rows.insert(0, rows[r - 1])
     data = []
     total = None
@@ -272,11 +318,11 @@ def grid_indicators(table: Table, r: int) -> tuple[list[Indicator], list[str] | 
         row = rows[i]
         vals = [c.text for c in row.cells]
         first = squash(next((v for v in vals if v.strip()), ""))
-        if re.fullmatch(r"总分|合计|总计|得分合计", first):
+        if _TOTAL_ROW.fullmatch(first):
             total = vals
             i += 1
             break
-        if len(vals) < 3 or re.search(r"^其他需(要)?说明|^备注|^注[:：]", first):
+        if len(vals) < 3 or _AFTER_GRID.search(first):
             break
         data.append(row)
         i += 1
@@ -331,20 +377,24 @@ def total_row_figures(total: list[str] | None) -> tuple[float | None, float | No
     return weight, score, grade
 
 
+_BUDGET_KEYS = [(k, re.compile(p)) for k, p in (
+    ("initial", r"^年初预算"), ("adjusted", r"^全年预算|^调整后预算"), ("executed", r"^全年执行|^执行数"),
+    ("weight", r"^分值"), ("rate", r"^执行率"), ("score", r"^得分"))]
+_BUDGET_TOTAL = re.compile(r"年度资金总额|资金总额|^合计$")
+
+
 def budget_block(table: Table) -> dict | None:
     """The 年度资金总额 row under a 年初预算数 / 全年预算数 / 全年执行数 header."""
-    keys = [("initial", r"^年初预算"), ("adjusted", r"^全年预算|^调整后预算"), ("executed", r"^全年执行|^执行数"),
-            ("weight", r"^分值"), ("rate", r"^执行率"), ("score", r"^得分")]
     header = None
     for r, row in enumerate(table.rows):
         labels = [squash(c.text) for c in row.cells]
-        if any(re.search(r"^年初预算", l) for l in labels):
-            header = [(k, p) for l in labels for k, p in keys if re.search(p, l)]
+        if any(l.startswith("年初预算") for l in labels):
+            header = [(k, p) for l in labels for k, p in _BUDGET_KEYS if p.search(l)]
             continue
         if header is None:
             continue
         for c, cell in enumerate(row.cells):
-            if re.search(r"年度资金总额|资金总额|^合计$", squash(cell.text)):
+            if _BUDGET_TOTAL.search(squash(cell.text)):
                 vals = row.cells[c + 1:c + 1 + len(header)]
                 out = {"line": row.line, "row": r}
                 for (k, _), v in zip(header, vals):

@@ -21,9 +21,11 @@ NAME = "county_form"
 
 
 def matches(doc: Document) -> int:
-    labels = {"联系人", "人员编制", "实有人数", "机构名称", "绩效自评综合得分", "评价等次", "评价内容"}
-    seen = {squash(c.text) for t in doc.tables for _, _, c in t.iter_cells()} & labels
+    seen = set().union(*common.table_labels(doc)) & _LABELS
     return len(seen) * 2
+
+
+_LABELS = {"联系人", "人员编制", "实有人数", "机构名称", "绩效自评综合得分", "评价等次", "评价内容"}
 
 
 def parse(doc: Document, report: Report) -> None:
@@ -105,7 +107,7 @@ def _evaluators(doc: Document, report: Report) -> None:
                 if any(vals):
                     continue
                 break
-            if len(vals) < 2 or re.search(r"[:：]", vals[0]):
+            if len(vals) < 2 or ":" in vals[0] or "：" in vals[0]:
                 break
             report.people.append(Person(
                 "evaluator", lab.person_name(vals[0]),
@@ -139,7 +141,7 @@ def _rubric(doc: Document, report: Report) -> None:
             if header is None:
                 continue
             vals = [x.text for x in row.cells]
-            if vals and re.fullmatch(r"总分|合计|总计", squash(vals[0])):
+            if vals and squash(vals[0]) in ("总分", "合计", "总计"):
                 weight, score, _ = common.total_row_figures(vals)
                 if score is not None:
                     total, total_weight = score, weight
@@ -161,5 +163,10 @@ def _rubric(doc: Document, report: Report) -> None:
 
 
 def _points_off(label: str) -> str | None:
-    s = re.sub(r"[（(]\s*\d+(\.\d+)?\s*分\s*[)）]", "", squash(label))
+    s = squash(label)
+    if "分" in s:
+        s = _POINTS.sub("", s)
     return s or None
+
+
+_POINTS = re.compile(r"[（(]\s*\d+(\.\d+)?\s*分\s*[)）]")

@@ -16,12 +16,13 @@ _L1 = re.compile(r"^[（(][一二三四五六七八九十]{1,2}[)）]\s*(?P<labe
 _L2 = re.compile(r"^\d{1,2}\s*[.、．]\s*(?P<label>[^：:，。\d]{2,12})$")
 _ITEM = re.compile(r"^(?:[（(]\d{1,2}[)）]|\d{1,2}\s*[.、．](?!\d))\s*(?P<body>.+)$")
 _TOP = re.compile(r"^[一二三四五六七八九十]{1,3}、")
+_NOT_A_LABEL = re.compile(r"[≥≤=<>％%]|\d")
 _TARGET_SPLIT = re.compile(r"^(?P<name>.+?)(?:[:：]\s*(?P<t1>.+)|(?P<t2>(?:≥|≤|>|<|=|＝|﹦|不低于|不少于|不超过|不高于).+))$")
 
 
 def matches(doc: Document) -> int:
-    paras = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
-    return 1 + sum(1 for p in paras if _L1.match(p.strip()))
+    paras = [b.text for b in doc.blocks if isinstance(b, Paragraph) and "指标" in b.text]
+    return 1 + sum(1 for p in paras if _L1.match(p.strip()))   # (an _L1 heading names 指标)
 
 
 def parse(doc: Document, report: Report) -> None:
@@ -51,7 +52,7 @@ def _listed_indicators(ls, report: Report) -> None:
             active = False
             continue
         m2 = _L2.match(t)
-        if m2 and not re.search(r"[≥≤=<>％%]|\d", m2.group("label")):
+        if m2 and not _NOT_A_LABEL.search(m2.group("label")):
             l2 = m2.group("label").strip()
             continue
         mi = _ITEM.match(t)

@@ -11,8 +11,9 @@ from ..document import Document, Paragraph
 from ..model import Finding, PetitionStat, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.regions import resolve
+from ..normalise.regions import resolve, resolve_name
 from ..normalise.values import clean
+from .common import labelled_cells
 
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _WS = re.compile(r"\s+")
@@ -36,28 +37,47 @@ def lines(doc: Document) -> list[Line]:
     """Every non-empty line of text, tables flattened cell by cell, whitespace folded.
 
     Several layers ask for the lines of one document while it is parsed; they are
-    computed once and kept on the document until `forget_lines` (the text of a
-    document does not change while it is parsed)."""
-    cached = doc.__dict__.get("_prose_lines")
-    if cached is not None and cached[0] is doc.blocks:
-        return cached[1]
+    computed once and kept on the document until `forget_lines`."""
+    return doc.memo("prose.lines", _lines)
+
+
+def _lines(doc: Document) -> list[Line]:
     out = []
-    for no, text in doc.text_lines():
-        t = _HSPACE.sub(" ", text).strip()
+    for no, text in _text_lines(doc):
+        if "\t" in text or "\u3000" in text or "\xa0" in text or "  " in text:
+            text = _HSPACE.sub(" ", text)
+        t = text.strip()
         if t:
             out.append(Line(no, t))
-    doc.__dict__["_prose_lines"] = (doc.blocks, out)
     return out
 
 
+def _text_lines(doc: Document):
+    """Document.text_lines, as an iterator that skips splitting one-line cells."""
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            yield b.line, b.text
+        else:
+            for row in b.rows:
+                for cell in row.cells:
+                    text = cell.text
+                    if "\n" not in text:
+                        yield cell.line, text
+                    else:
+                        for i, ln in enumerate(text.split("\n")):
+                            yield cell.line + i, ln
+
+
 def forget_lines(doc: Document) -> None:
-    doc.__dict__.pop("_prose_lines", None)
+    """Forget the lines and every other view kept on the document (Document.memo)."""
+    doc.forget()
 
 
 # ---------------------------------------------------------------- department & year
 
 _NAME_LABEL = re.compile(
     r"^(?:预算)?(?:部门|单位)(?:[（(]单位[)）])?(?:名称\s*[:：]?|\s*[:：])\s*$")
+_NAME_LABEL_HEADS = ("预算", "部门", "单位")   # how a name label starts
 _NAME_INLINE = re.compile(
     r"^(?:预算)?(?:部门|单位)(?:[（(]单位[)）])?(?:名称)?\s*[:：]?\s*(?P<name>[\u4e00-\u9fff（）()]{3,40}"
     + _DEPT_SUFFIX + r")\s*$")
@@ -67,16 +87,23 @@ _ALIAS = r"(?:[（(][\u4e00-\u9fff、]{2,30}" + _DEPT_SUFFIX + r"[)）])?"
 _YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?")
 
 
+_SEAL = re.compile(r"[（(](?:本级|盖章|公章|章)[)）]$")
+_UNIT_WORD = re.compile(r"(部门|单位)$")
+_DEPARTMENT = re.compile(r"[\u4e00-\u9fff（）()]{3,40}" + _DEPT_SUFFIX + _ALIAS)
+_NOT_DEPARTMENT = re.compile(r"财政局[（(]制[)）]|^财政部门")
+
+
+@lru_cache(maxsize=16384)
 def _tidy_name(name: str) -> str:
     s = _nows(name)
-    s = re.sub(r"[（(](?:本级|盖章|公章|章)[)）]$", "", s)
-    s = re.sub(r"(部门|单位)$", "", s)
+    s = _SEAL.sub("", s)
+    s = _UNIT_WORD.sub("", s)
     return s
 
 
+@lru_cache(maxsize=16384)
 def _is_department(name: str) -> bool:
-    return bool(re.fullmatch(r"[\u4e00-\u9fff（）()]{3,40}" + _DEPT_SUFFIX + _ALIAS, name)) and not re.search(
-        r"财政局[（(]制[)）]|^财政部门", name)
+    return bool(_DEPARTMENT.fullmatch(name)) and not _NOT_DEPARTMENT.search(name)
 
 
 def department_name(doc: Document, ls: list[Line]) -> str | None:
@@ -84,23 +111,21 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
     title line; then the fullest form of that name printed anywhere in the text."""
     found = None
     # A label cell followed by the name in the next cell.
-    for t in doc.tables:
-        for r, c, cell in t.iter_cells():
-            if _NAME_LABEL.match(_nows(cell.text)):
-                for nxt in t.rows[r].cells[c + 1:]:
-                    name = _tidy_name(nxt.text)
-                    if name:
-                        if _is_department(name):
-                            found = name
-                        break
-            if found:
-                break
+    for t, r, c, cell, label in labelled_cells(doc):
+        if label[:2] in _NAME_LABEL_HEADS and _NAME_LABEL.match(label):
+            for nxt in t.rows[r].cells[c + 1:]:
+                name = _tidy_name(nxt.text)
+                if name:
+                    if _is_department(name):
+                        found = name
+                    break
         if found:
             break
     if not found:
         for ln in ls[:400]:
-            m = _NAME_INLINE.match(_nows(ln.text)) or re.match(
-                r"^(?:部门|单位)[（(]?单位?[)）]?名称\s+(?P<name>\S+)$", ln.text)
+            if ln.text[:1] not in ("预", "部", "单"):   # how both patterns start
+                continue
+            m = _NAME_INLINE.match(_nows(ln.text)) or _NAME_SPACED.match(ln.text)
             if m and _is_department(_tidy_name(m.group("name"))):
                 found = _tidy_name(m.group("name"))
                 break
@@ -112,9 +137,10 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
         found = _name_in_text(ls)
     if not found:
         return None
-    return _fullest(found, "\n".join(_nows(l.text) for l in ls))
+    return _fullest(found, ls)
 
 
+_NAME_SPACED = re.compile(r"^(?:部门|单位)[（(]?单位?[)）]?名称\s+(?P<name>\S+)$")
 _SIGNED_DATE = re.compile(r"^(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
 
 
@@ -123,7 +149,7 @@ def _name_signed(ls: list[Line]) -> str | None:
     ('某县人力资源和社会保障局（本级）' / '2024年3月1日'), or names itself as
     '填报单位：X'."""
     for ln in ls[:400]:
-        m = re.match(r"^(?:填报|报送|编报|评价)单位(?:名称)?\s*[:：]\s*(?P<name>\S{3,50})", ln.text)
+        m = _FILLED_BY.match(ln.text) if "单位" in ln.text else None
         if m:
             name = _tidy_name(m.group("name"))
             if _is_department(name):
@@ -138,6 +164,8 @@ def _name_signed(ls: list[Line]) -> str | None:
     return None
 
 
+_FILLED_BY = re.compile(r"^(?:填报|报送|编报|评价)单位(?:名称)?\s*[:：]\s*(?P<name>\S{3,50})")
+_PUBLISHER = re.compile(r"财政(局|厅|部)$|人民政府$|委员会办公室$")
 _PLACED_DEPT = re.compile(r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区|县|区|旗))"
                           r"[\u4e00-\u9fff]{2,16}?" + _DEPT_SUFFIX)
 
@@ -151,7 +179,7 @@ def _name_in_text(ls: list[Line]) -> str | None:
     for i, ln in enumerate(ls):
         for m in _PLACED_DEPT.finditer(_nows(ln.text)):
             name = m.group(0)
-            if re.search(r"财政(局|厅|部)$|人民政府$|委员会办公室$", name) or not _is_department(name):
+            if _PUBLISHER.search(name) or not _is_department(name):
                 continue
             counts[name] = counts.get(name, 0) + 1
             first.setdefault(name, i)
@@ -160,18 +188,25 @@ def _name_in_text(ls: list[Line]) -> str | None:
     return max(counts, key=lambda n: (counts[n], -first[n]))
 
 
+_TITLE_NAME = re.compile(
+    r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?(?P<name>[\u4e00-\u9fff（）()]{3,40}?"
+    + _DEPT_SUFFIX + _ALIAS + r")(?:[（(]本级[)）])?(?:部门|单位)?(?:(?:20|19)\d{2}年度?)?(?:部门)?整体")
+_UP_TO_YEAR = re.compile(r"^.*?年度?")
+_ATTACHMENT_YEAR = re.compile(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?")
+_REPORT_WORD = re.compile(r"报告|自评表|评价表|自评情况")
+_FINANCE_BUREAU = re.compile(r"财政(局|厅)$")
+
+
 def _name_from_titles(ls: list[Line]) -> str | None:
     for i, ln in enumerate(ls[:600]):
         text = _nows(ln.text)
-        if not re.search(r"绩效|决算", text):
+        if "绩效" not in text and "决算" not in text:
             continue
-        if not re.search(r"报告|自评表|评价表|自评情况", text):
+        if not _REPORT_WORD.search(text):
             continue
         # The name in the title itself: '2022年度X整体支出绩效自评表', 'X2024年度部门…'
-        for cand in (text, re.sub(r"^.*?年度?", "", text)):
-            m = re.match(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?(?P<name>[\u4e00-\u9fff（）()]{3,40}?"
-                         + _DEPT_SUFFIX + _ALIAS + r")(?:[（(]本级[)）])?(?:部门|单位)?(?:(?:20|19)\d{2}年度?)?(?:部门)?整体",
-                         cand)
+        for cand in (text, _UP_TO_YEAR.sub("", text)):
+            m = _TITLE_NAME.match(cand)
             if m and _is_department(_tidy_name(m.group("name"))):
                 return _tidy_name(m.group("name"))
         # Or on the lines just before the title.
@@ -179,50 +214,74 @@ def _name_from_titles(ls: list[Line]) -> str | None:
             if i - back < 0:
                 break
             prev = _nows(ls[i - back].text)
-            prev = re.sub(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?", "", prev)
+            prev = _ATTACHMENT_YEAR.sub("", prev)
             prev = _tidy_name(prev)
             # a finance bureau heading the page is the publisher, not the department
-            if len(prev) <= 40 and _is_department(prev) and not re.search(r"财政(局|厅)$", prev):
+            if len(prev) <= 40 and _is_department(prev) and not _FINANCE_BUREAU.search(prev):
                 return prev
     return None
 
 
-def _fullest(name: str, text: str) -> str:
+_UNKNOWN = object()
+_PLACE_HEAD = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:省|市|州|盟|地区|区|县)")
+
+
+def _fullest(name: str, ls: list[Line]) -> str:
     """'长安区信访局' -> '石家庄市长安区信访局' when the longer form is printed and
     its head is a place that contains the shorter one's place."""
     best = name
+    text = None   # the whole text without whitespace, the context for resolving
+    inner = _UNKNOWN   # the region of `name` in that context, resolved when needed
     # only a fuller form printed on a line (or in a cell) of its own: a name as published
-    for m in re.finditer(r"(?m)^([\u4e00-\u9fff]{2,12}?(?:省|市|州|盟|地区|区|县))" + re.escape(name) + "$", text):
-        cand = m.group(1) + name
+    for ln in ls:
+        if not ln.text.endswith(name[-1]):   # a line keeps its last character in _nows
+            continue
+        line = _nows(ln.text)
+        if len(line) <= len(name) or not line.endswith(name):
+            continue
+        place = line[:-len(name)]
+        if not _PLACE_HEAD.fullmatch(place):
+            continue
+        if text is None:
+            text = "\n".join(_nows(l.text) for l in ls)
+        cand = place + name
         # keep only the place-name tail of the prefix (e.g. '承担石家庄市' -> '石家庄市')
-        for k in range(len(m.group(1))):
-            head = m.group(1)[k:]
-            if resolve(head + name):
+        for k in range(len(place)):
+            head = place[k:]
+            if resolve_name(head + name):
                 cand = head + name
                 break
         else:
             continue
         if len(cand) > len(best):
-            inner, outer = resolve(name, text), resolve(cand, text)
+            if inner is _UNKNOWN:
+                inner = resolve(name, text)
+            outer = resolve(cand, text)
             if outer and (inner is None or outer.code == inner.code
                           or (inner.code and outer.code and inner.code.startswith(outer.code.rstrip("0")))):
                 best = cand
     return best
 
 
+_SPACE_BEFORE_YEAR = re.compile(r"(?<=\d)\s+(?=年)")
+_REPORT_OR_TABLE = re.compile(r"报告|表|情况")
+_NOTICE = re.compile(r"通知|关于|《")
+_YEAR_OF = re.compile(r"(20\d{2})年度")
+
+
 def fiscal_year(ls: list[Line]) -> int | None:
     head = " ".join(l.text for l in ls[:8])
-    if re.search(r"绩效|决算|自评", head):
-        m = _YEAR_TITLE.search(re.sub(r"(?<=\d)\s+(?=年)", "", head))
-        if m and not re.search(r"日期", head[max(0, m.start() - 8):m.start()]):
+    if "绩效" in head or "决算" in head or "自评" in head:
+        m = _YEAR_TITLE.search(_SPACE_BEFORE_YEAR.sub("", head))
+        if m and "日期" not in head[max(0, m.start() - 8):m.start()]:
             return int(m.group(1))
     for ln in ls:
         text = _nows(ln.text)
-        if len(text) <= 60 and re.search(r"绩效", text) and re.search(r"报告|表|情况", text):
+        if len(text) <= 60 and "绩效" in text and _REPORT_OR_TABLE.search(text):
             m = _YEAR_TITLE.search(text)
-            if m and not re.search(r"通知|关于|《", text):
+            if m and not _NOTICE.search(text):
                 return int(m.group(1))
-    years = re.findall(r"(20\d{2})年度", " ".join(l.text for l in ls))
+    years = _YEAR_OF.findall(" ".join(l.text for l in ls))
     if years:
         return int(max(set(years), key=years.count))
     return None
@@ -249,7 +308,7 @@ def document_kind(ls: list[Line]) -> tuple[str, int | None]:
             kind = "budget_or_final_accounts"
         elif len(h) <= 80 and _SELF_EVAL_TITLE.search(h) and not _POLICY_TITLE.search(h):
             return "self_evaluation", None
-        elif len(h) <= 80 and _POLICY_TITLE.search(h) and not re.search(r"[。；]", h):
+        elif len(h) <= 80 and _POLICY_TITLE.search(h) and "。" not in h and "；" not in h:
             kind = "policy"
         if kind:
             break
@@ -257,8 +316,8 @@ def document_kind(ls: list[Line]) -> tuple[str, int | None]:
         return "self_evaluation", None
     for i in range(1, len(ls)):
         t = _nows(ls[i].text)
-        if (len(t) <= 60 and not re.search(r"[。；]", t) and _SELF_EVAL_TITLE.search(t)
-                and not re.match(r"^(?:关于|根据|按照|依据|《)", t) and not _POLICY_TITLE.search(t)):
+        if (len(t) <= 60 and "。" not in t and "；" not in t and _SELF_EVAL_TITLE.search(t)
+                and not t.startswith(("关于", "根据", "按照", "依据", "《")) and not _POLICY_TITLE.search(t)):
             return kind, i
     return kind, None
 
@@ -281,26 +340,34 @@ _FIGURE = re.compile(
     r"(?:支出)?(?:决算)?(?:为|是|合计|共计|共|达)?\s*(?P<num>" + NUM + r")\s*万元")
 
 
+_FIGURE_LABEL_KEYS = [(st, item, re.compile(pattern.replace("(?<=[、，,])", "")))
+                      for st, item, pattern in _FIGURE_LABELS]
+_CLAUSE_SPLIT = re.compile(r"[。；;，,]")
+_QUOTE = re.compile(r"[“”\"]")
+_NOT_OUTTURN = re.compile(r"预算|上年|同比")
+_ONE_PROJECT = re.compile(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$")
+
+
 def narrative_figures(ls: list[Line]) -> dict:
     """Money figures stated in sentences ('基本支出178.28万元'): first statement wins."""
     out: dict = {}
     for ln in ls:
-        if len(ln.text) < 12:
+        if len(ln.text) < 12 or "万元" not in ln.text:   # every figure ends in 万元
             continue
         for m in _FIGURE.finditer(ln.text):
             label = m.group("label")
             # '项目支出合计122.97万元' of one named project is not the department total
             before = ln.text[max(0, m.start() - 12):m.start()]
-            clause = re.split(r"[。；;，,]", ln.text[:m.start()])[-1]
-            if re.search(r"[“”\"]", clause) and label.startswith("项目"):
+            clause = _CLAUSE_SPLIT.split(ln.text[:m.start()])[-1]
+            if _QUOTE.search(clause) and label.startswith("项目"):
                 continue   # the cost of one named project, not the department's 项目支出
-            if re.search(r"预算|上年|同比", clause):
+            if _NOT_OUTTURN.search(clause):
                 continue   # a budget or last year's figure, not this year's outturn
-            if (re.search(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$", before) and "项目" not in label
+            if (_ONE_PROJECT.search(before) and "项目" not in label
                     and not label.startswith("三公")):   # ‘“三公”经费’ opens with a quote
                 continue
-            for st, item, pattern in _FIGURE_LABELS:
-                if re.fullmatch(pattern.replace("(?<=[、，,])", ""), label):
+            for st, item, pattern in _FIGURE_LABEL_KEYS:
+                if pattern.fullmatch(label):
                     key = f"{st}.{item}"
                     if key not in out:
                         out[key] = (float(m.group("num").replace(",", "")), m.group(0), ln.no)
@@ -319,13 +386,16 @@ def staff_counts(ls: list[Line]) -> tuple[int | None, int | None]:
     """(编制, 实有) stated in prose."""
     authorized = actual = None
     for ln in ls:
-        t = _nows(ln.text)
-        if actual is None:
+        text = ln.text
+        if "实" not in text and "职" not in text and "编" not in text:
+            continue   # every pattern names 实有, 在职 or 编制 (maybe spaced out)
+        t = _nows(text)
+        if actual is None and ("实有" in t or "在职" in t):
             m = (_ACTUAL[0].search(t) or _ACTUAL[1].search(t) or _ACTUAL[2].search(t)
                  or _ACTUAL[3].search(t))
             if m:
                 actual = int(m.group(1))
-        if authorized is None:
+        if authorized is None and "编制" in t:
             m = _AUTHORIZED.search(t)
             if m:
                 authorized = int(m.group(1))
@@ -342,6 +412,8 @@ def score_and_grade(ls: list[Line]) -> tuple[float | None, str | None, str | Non
     '综合评分为97分', '绩效自评结果为良'."""
     score = text = grade = None
     for ln in ls:
+        if "分" not in ln.text and "等" not in ln.text and "结" not in ln.text and "定" not in ln.text:
+            continue   # every score sentence has 分; every grade word 等, 结 or 定
         t = _nows(ln.text)
         if score is None:
             m = _SCORE_WORDS.search(t)
@@ -361,6 +433,7 @@ _METRICS = ("信访总量", "集体访", "集访", "进京非访", "进京访", 
 _STAT = re.compile(
     r"(?P<metric>" + "|".join(sorted(_METRICS, key=len, reverse=True)) + r")"
     r"(?:共|总量|数量)?(?:为|达)?\s*(?P<a>\d+)\s*(?P<ua>批|件|人次)(?:\s*(?P<b>\d+)\s*(?P<ub>人次|人))?")
+_STAT_OR_STOP = re.compile(r"[；;。]|" + _STAT.pattern)
 _CHANGE = re.compile(r"(?P<dir>上升|增长|增加|下降|减少|降低)|(?P<pct>" + NUM + r")\s*[%％]")
 
 
@@ -380,11 +453,13 @@ def petition_stats(ls: list[Line]) -> list[PetitionStat]:
     seen = set()
     for ln in ls:
         text = ln.text
+        if "访" not in text and "信" not in text and "投诉" not in text:
+            continue   # every metric names one of them
         for m in _STAT.finditer(text):
             metric = m.group("metric")
             # the clause after the figure, up to the next figure or sentence end
             tail = text[m.end():]
-            stop = re.search(r"[；;。]|" + _STAT.pattern, tail)
+            stop = _STAT_OR_STOP.search(tail)
             clause = tail[: stop.start()] if stop else tail
             changes = _changes(clause)
             stats = [(m.group("a"), m.group("ua"))]
@@ -432,13 +507,14 @@ def split_items(text: str) -> list[str]:
     parts = [p.strip() for p in _ITEM_SPLIT.split(text) if p and p.strip()]
     out = []
     for p in parts:
-        p = re.sub(r"^(?:[一二三四五六七八九十]是|\d{1,2}[.、．]|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十][)）])\s*",
-                   "", p).strip()
+        p = _ITEM_NUMBER.sub("", p).strip()
         if len(p) >= 4:
             out.append(p)
     return out
 
 
+_ITEM_NUMBER = re.compile(
+    r"^(?:[一二三四五六七八九十]是|\d{1,2}[.、．]|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十][)）])\s*")
 _INLINE_KIND = re.compile(r"(存在(?:的)?问题|整改情况|整改措施|改进措施)[:：]")
 
 
@@ -455,18 +531,22 @@ def findings_from_text(text: str, kind: str, line: int) -> list[Finding]:
     return out
 
 
+_COLON = re.compile(r"[:：]")
+_NOTHING = re.compile(r"[无无。]+")
+
+
 def findings(ls: list[Line]) -> list[Finding]:
     """Problems, measures, experience and application from headed passages."""
     out: list[Finding] = []
     mode = None
     for ln in ls:
         t = ln.text
-        kind = heading_kind(t)
-        is_head = bool(_TOP_HEAD.match(t) or _SUB_HEAD.match(t) or len(t) <= 24 and not re.search(r"[。；]", t))
+        is_head = bool(_TOP_HEAD.match(t) or _SUB_HEAD.match(t) or len(t) <= 24 and "。" not in t and "；" not in t)
+        kind = heading_kind(t) if is_head else None   # only a heading's kind is used below
         if kind and is_head:
             mode = kind
             # a heading that carries its text: '存在问题：1. …'
-            rest = re.split(r"[:：]", t, maxsplit=1)
+            rest = _COLON.split(t, maxsplit=1)
             if len(rest) == 2 and len(rest[1]) > 8:
                 out.extend(findings_from_text(rest[1], kind, ln.no))
             continue
@@ -474,7 +554,7 @@ def findings(ls: list[Line]) -> list[Finding]:
             mode = None
             continue
         if mode and not (_SUB_HEAD.match(t) and len(t) <= 24 and not heading_kind(t)):
-            if re.fullmatch(r"[无无。]+", t):
+            if _NOTHING.fullmatch(t):
                 continue
             out.extend(findings_from_text(t, mode, ln.no))
     return out
@@ -496,7 +576,7 @@ def sections_from_lines(ls: list[Line]) -> list[Section]:
             continue
         if heading is None and not body:
             start = ln.no
-        if _SUB_HEAD.match(t) and len(t) <= 30 and not re.search(r"[。；]", t):
+        if _SUB_HEAD.match(t) and len(t) <= 30 and "。" not in t and "；" not in t:
             body.append(f"**{md_escape(t)}**")
         else:
             body.append(md_escape(t))
@@ -507,10 +587,18 @@ def sections_from_lines(ls: list[Line]) -> list[Section]:
 
 def md_escape(text: str) -> str:
     """Text from a report is literal: keep Markdown from reading it as markup."""
-    s = re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
-    s = re.sub(r"^(\s*)([-+])(\s)", r"\1\\\2\3", s)
-    s = re.sub(r"^(\s*\d+)([.)])(\s)", r"\1\\\2\3", s)
+    s = _MD_SPECIAL.sub(r"\\\1", text) if _MD_SPECIAL.search(text) else text
+    first = s.lstrip()[:1]   # what the list patterns below start with, after spaces
+    if first in ("-", "+"):
+        s = _MD_BULLET.sub(r"\1\\\2\3", s)
+    elif first.isdigit():
+        s = _MD_ORDERED.sub(r"\1\\\2\3", s)
     return s
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|])")
+_MD_BULLET = re.compile(r"^(\s*)([-+])(\s)")
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])(\s)")
 
 
 _REPORT_TITLE = re.compile(r"(绩效|支出).*(评价|自评)报告$|评价报告综述|报告综述")
@@ -522,6 +610,8 @@ def narrative_lines(doc: Document, ls: list[Line]) -> list[Line]:
     (…绩效…报告 / 评价报告综述) to the end, leaving out scoring sheets."""
     start = None
     for i, ln in enumerate(ls):
+        if "报" not in ln.text or "告" not in ln.text:   # every title pattern has 报告
+            continue
         t = _nows(ln.text)
         if len(t) <= 50 and _REPORT_TITLE.search(t) and i > 0:
             start = i + 1
@@ -530,9 +620,10 @@ def narrative_lines(doc: Document, ls: list[Line]) -> list[Line]:
         return paras
     out = []
     for ln in ls[start:]:
-        t = _nows(ln.text)
-        if _SHEET_TITLE.search(t) and len(t) <= 30:
-            break
+        if "表" in ln.text:
+            t = _nows(ln.text)
+            if _SHEET_TITLE.search(t) and len(t) <= 30:
+                break
         out.append(ln)
     return out
 
@@ -548,7 +639,7 @@ def filler(ls: list[Line]):
     """(name, masked phone, line) of the person who filled in the form."""
     from ..normalise import labels as lab_
     for ln in ls:
-        m = _FILLER.search(ln.text)
+        m = _FILLER.search(ln.text) if "填" in ln.text else None
         if m:
             p = _PHONE.search(ln.text[m.end():])
             return m.group("name"), lab_.mask_phone(p.group("phone")) if p else None, ln.no

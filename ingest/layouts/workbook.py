@@ -19,8 +19,7 @@ NAME = "provincial_workbook"
 
 def matches(doc: Document) -> int:
     score = 0
-    for t in doc.tables:
-        labels = {squash(c.text) for _, _, c in t.iter_cells()}
+    for labels in common.table_labels(doc):
         if any(l.startswith("项目名称") for l in labels):
             score += 3
         if "指标性质" in labels or "度量单位" in labels:
@@ -30,9 +29,12 @@ def matches(doc: Document) -> int:
     return score
 
 
+_DEPARTMENT_LINE = re.compile(r"^(?:预算)?部门(?:名称)?\s*[:：]\s*(\S+)$")
+
+
 def parse(doc: Document, report: Report) -> None:
     for ln in prose.lines(doc):
-        m = re.match(r"^(?:预算)?部门(?:名称)?\s*[:：]\s*(\S+)$", ln.text)
+        m = _DEPARTMENT_LINE.match(ln.text) if "部门" in ln.text else None
         if m:
             report.department = prose._tidy_name(m.group(1))
             break
@@ -87,13 +89,16 @@ def _value(row) -> str | None:
     return None
 
 
+_YEAR = re.compile(r"(19|20)\d{2}")
+
+
 def _year_goals(t: Table, r: int, report: Report) -> None:
     """部门年度目标: one row per 财年 (目标 | 实际完成情况); the evaluated year's row is
     the report's goal, later years are plans without outcomes."""
     rows = []
     for row in t.rows[r + 1:]:
         vals = [c.text.strip() for c in row.cells if c.text.strip()]
-        if not vals or not re.fullmatch(r"(19|20)\d{2}", vals[0]):
+        if not vals or not _YEAR.fullmatch(vals[0]):
             break
         rows.append((int(vals[0]), vals[1] if len(vals) > 1 else None,
                      vals[2] if len(vals) > 2 and vals[2] not in ("---", "—", "-") else None, row.line))

@@ -22,8 +22,7 @@ _CELL_FIGURE = re.compile(r"^(?:其中[:：]?)?\s*(?P<label>[^:：]{2,30})[:：]
 
 def matches(doc: Document) -> int:
     score = 0
-    for t in doc.tables:
-        labels = {squash(c.text) for _, _, c in t.iter_cells()}
+    for labels in common.table_labels(doc):
         if any(l.startswith("年初预算") for l in labels) and "年度资金总额" in labels:
             score += 3
         if "三级指标" in labels and "得分" in labels:

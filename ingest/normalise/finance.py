@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .values import clean
 
@@ -35,24 +36,32 @@ _RULES: list[tuple[str, str, str]] = [
 ]
 
 
+_COMPILED = [(st, item, re.compile(pattern)) for st, item, pattern in _RULES]
+_QUOTES = re.compile(r"[“”\"']")
+_UNIT_NOTE = re.compile(r"[（(](万元|元|境)[)）]")
+_OF_WHICH = re.compile(r"^(其中|含)[:：]?")
+
+
+@lru_cache(maxsize=8192)
 def _bare(label: str) -> str:
     s = clean(label)
-    s = re.sub(r"[“”\"']", "", s)
-    s = re.sub(r"[（(](万元|元|境)[)）]", "", s)
-    s = re.sub(r"^(其中|含)[:：]?", "", s)
+    s = _QUOTES.sub("", s)
+    s = _UNIT_NOTE.sub("", s)
+    s = _OF_WHICH.sub("", s)
     return s
 
 
+@lru_cache(maxsize=8192)
 def classify(label: str, statement: str | None = None) -> tuple[str, str] | None:
     """The (statement, item) for a printed money label; `statement` restricts the search
     when the table is known (an 其他 column means assets.other only in the assets table)."""
     s = _bare(label)
     if not s:
         return None
-    for st, item, pattern in _RULES:
+    for st, item, pattern in _COMPILED:
         if statement and st != statement:
             continue
-        if re.search(pattern, s):
+        if pattern.search(s):
             return st, item
     return None
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .values import clean
 
@@ -10,14 +11,17 @@ LEVEL2 = ("数量指标", "质量指标", "时效指标", "成本指标", "经�
           "生态效益指标", "可持续影响指标", "满意度指标")
 
 _SATISFACTION = re.compile(r"满意")
+_BRACKETED = re.compile(r"[（(][^）)]*[)）]")
 
 
 def _bare(label: str | None) -> str:
     s = clean(label)
-    s = re.sub(r"[（(][^）)]*[)）]", "", s)   # '(50分)', '（部门工作实绩…）'
+    if "(" in s or "（" in s:
+        s = _BRACKETED.sub("", s)   # '(50分)', '（部门工作实绩…）'
     return s
 
 
+@lru_cache(maxsize=4096)
 def level1(raw: str | None) -> str | None:
     s = _bare(raw)
     if not s:
@@ -33,6 +37,7 @@ def level1(raw: str | None) -> str | None:
     return "其他"
 
 
+@lru_cache(maxsize=4096)
 def level2(raw: str | None) -> str | None:
     s = _bare(raw)
     if not s:
@@ -73,6 +78,7 @@ _GRADES = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def grade_level(grade: str | None) -> str | None:
     s = clean(grade)
     if not s:
@@ -99,6 +105,7 @@ def parse_date(text: str | None) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+_SPACES = re.compile(r"[\s\u3000]")
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 
 
@@ -106,7 +113,7 @@ def mask_phone(phone: str | None) -> str | None:
     """Personal mobile numbers are masked as 139****5388; office numbers stay."""
     if not phone:
         return None
-    s = re.sub(r"[\s\u3000]", "", phone)
+    s = _SPACES.sub("", phone)
     return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", s) or None
 
 
@@ -114,6 +121,7 @@ def mask_mobiles_in_text(text: str) -> str:
     return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
 
 
+_SPACE_RUN = re.compile(r"\s+")
 _PERSON_SPACE = re.compile(r"^([\u4e00-\u9fff])[\s\u3000]+([\u4e00-\u9fff]{1,2})$")
 
 
@@ -125,4 +133,4 @@ def person_name(text: str | None) -> str | None:
     m = _PERSON_SPACE.match(s)
     if m:
         return m.group(1) + m.group(2)
-    return re.sub(r"\s+", "", s) or None
+    return _SPACE_RUN.sub("", s) or None

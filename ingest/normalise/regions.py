@@ -121,24 +121,11 @@ def resolve(name: str, context: str = "") -> Region | None:
     The most specific administrative unit named at the start of `name` wins; `context`
     (title, publisher, body text) breaks ties between same-named units.
     """
-    g = gazetteer()
     text = name or ""
-    found: list[Region] = []
-    pos = 0
-    # Walk the place names at the head of the department name: 曲靖市 / 沾益区 / ...
-    while pos < len(text):
-        best = None
-        for end in range(min(len(text), pos + 14), pos + 1, -1):
-            cands = g.candidates(text[pos:end])
-            if cands:
-                best = (end, cands)
-                break
-        if not best:
-            break
-        found.append(best[1])
-        pos = best[0]
+    found = _places_at_head(text)
     if not found:
         return None
+    whole = context + text
     # Narrow each level by the levels named before it in the department name.
     chosen: Region | None = None
     for cands in found:
@@ -151,13 +138,41 @@ def resolve(name: str, context: str = "") -> Region | None:
             else:
                 continue
         if len(cands) > 1:
-            ranked = sorted(cands, key=lambda r: (-_score(r, context + text), _rank(r)))
+            ranked = sorted(cands, key=lambda r: (-_score(r, whole), _rank(r)))
             chosen = ranked[0]
         else:
             chosen = cands[0]
     return chosen
 
 
+@lru_cache(maxsize=8192)
+def _places_at_head(text: str) -> tuple[tuple[Region, ...], ...]:
+    """The candidates of each place name at the head of `text`, longest name first:
+    曲靖市 / 沾益区 / ..."""
+    g = gazetteer()
+    found = []
+    pos = 0
+    while pos < len(text):
+        best = None
+        for end in range(min(len(text), pos + 14), pos + 1, -1):
+            cands = g.candidates(text[pos:end])
+            if cands:
+                best = (end, tuple(cands))
+                break
+        if not best:
+            break
+        found.append(best[1])
+        pos = best[0]
+    return tuple(found)
+
+
+@lru_cache(maxsize=8192)
+def resolve_name(name: str) -> Region | None:
+    """resolve(name) without context text, cached."""
+    return resolve(name)
+
+
+@lru_cache(maxsize=8192)
 def place_prefix_length(name: str) -> int:
     """How many leading characters of `name` are place names the gazetteer knows
     ('临湘市市场监督管理局' -> 3, '曲靖市沾益区信访局' -> 6)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _OPERATORS = {
     "≥": "≥", ">=": "≥", "≧": "≥", "不低于": "≥", "不少于": "≥", "大于等于": "≥", "以上": "≥",
@@ -34,25 +35,46 @@ class Value:
     unit: str | None
 
 
+_SPACE = re.compile(r"\s+")
+_FIGURE = re.compile(r"(" + _NUM + r")(?:万元|元|分|%|人|个|次|件)?")
+SHORT = 80   # texts up to this long are cell values and labels that recur: cached
+
+
 def clean(text: str | None) -> str:
     """NFKC (full-width digits, ％, ＝ → ASCII), strip whitespace and stray punctuation."""
     if text is None:
         return ""
+    return _clean_short(text) if len(text) <= SHORT else _clean(text)
+
+
+def _clean(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
     s = s.replace("﹦", "=").replace("﹪", "%")
-    s = re.sub(r"\s+", "", s)
+    s = _SPACE.sub("", s)
     return s.strip("。；;，,、")
+
+
+_clean_short = lru_cache(maxsize=32768)(_clean)
 
 
 def to_number(text: str | None) -> float | None:
     """A plain figure: '1,234.5', ' 215.13 ', '10分', '100%' -> float; otherwise None."""
+    if text is None or len(text) > SHORT:
+        return _to_number(text)
+    return _to_number_short(text)
+
+
+def _to_number(text: str | None) -> float | None:
     s = clean(text)
     if not s:
         return None
-    m = re.fullmatch(r"(" + _NUM + r")(?:万元|元|分|%|人|个|次|件)?", s)
+    m = _FIGURE.fullmatch(s)
     if not m:
         return None
     return float(m.group(1).replace(",", ""))
+
+
+_to_number_short = lru_cache(maxsize=32768)(_to_number)
 
 
 def normalise_unit(unit: str | None) -> str | None:
@@ -66,18 +88,26 @@ def parse_value(text: str | None, unit_hint: str | None = None) -> Value:
     """Operator, number and unit from a target/actual cell such as '≥90%', '=100%',
     '150万元', '≥4次', '98.00 百分比', '≥70'. Text without a leading number gives
     Value(None, None, None) (e.g. '保持', '第一时间')."""
+    if text is not None and len(text) <= SHORT:
+        return Value(*_value_short(text, unit_hint))
+    return Value(*_value(text, unit_hint))
+
+
+def _value(text: str | None, unit_hint: str | None) -> tuple[str | None, float | None, str | None]:
     s = clean(text)
     if not s:
-        return Value(None, None, None)
+        return None, None, None
     m = _VALUE.match(s)
     if not m:
         # A leading operator word before free text, e.g. '≥90%以上' handled above;
         # a trailing percentage in a short phrase is not a target value.
-        return Value(_OPERATORS.get(s[:1]) if s[:1] in "≥≤=<>" else None, None, None)
+        return _OPERATORS.get(s[:1]) if s[:1] in "≥≤=<>" else None, None, None
     op = m.group("op") or m.group("post")
     unit = normalise_unit(m.group("unit")) or normalise_unit(unit_hint)
-    return Value(_OPERATORS.get(op) if op else None,
-                 float(m.group("num").replace(",", "")), unit)
+    return _OPERATORS.get(op) if op else None, float(m.group("num").replace(",", "")), unit
+
+
+_value_short = lru_cache(maxsize=32768)(_value)
 
 
 def parse_operator(text: str | None) -> str | None:

@@ -30,7 +30,7 @@ _HAS_TONE = re.compile("[" + _TONED + "]")
 def clean_artefacts(text: str) -> str:
     """Drop pinyin pasted inline after a character: '項(xiàng)目' -> '項目'. A syllable
     without tone marks ('的(de)') only goes when the same text also has toned ones."""
-    if "(" not in text and "（" not in text:
+    if "(" not in text and "（" not in text or not _HAS_TONE.search(text):
         return text
     toned = any(_HAS_TONE.search(m.group(1)) for m in _INLINE_PINYIN.finditer(text))
     if not toned:
@@ -74,10 +74,16 @@ def is_traditional(text: str) -> bool:
     cc = _t2s()
     if cc is None:
         return False
-    sample = "".join(_CJK_RUN.findall(text[:12000]))[:4000]   # the head tells
+    head = text[:12000]
+    if not _TRADITIONAL_ONLY.search(head):   # nor in the sample, which is taken from the head
+        return False
+    sample = "".join(_CJK_RUN.findall(head))[:4000]   # the head tells
     if not sample or not _TRADITIONAL_ONLY.search(sample):
         return False
-    changed = sum(1 for a, b in zip(sample, cc.convert(sample)) if a != b)
+    converted = cc.convert(sample)
+    if converted == sample:
+        return False
+    changed = sum(map(str.__ne__, sample, converted))
     return changed >= 3 and changed >= 0.02 * len(sample)
 
 
@@ -112,8 +118,11 @@ def apply_view(doc):
     traditional = is_traditional(joined)
     if not traditional and not _FOLDABLE.search(joined):   # nothing to fold: the common case
         doc.meta["view_applied"] = True
+        doc.meta["view_is_printed"] = True   # no block has a `printed` text
         return doc
     for x in items:
+        if not traditional and not _FOLDABLE.search(x.text):
+            continue   # nothing to fold in this one
         v = view(x.text, traditional)
         if v != x.text:
             x.printed = x.text
@@ -135,9 +144,11 @@ _CANONICAL = {"statement", "item", "unit", "level1", "level2", "operator", "targ
 
 class _Printed:
     def __init__(self, doc):
-        items = [x for x in _blocks_text(doc)
-                 if getattr(x, "printed", None) and len(x.printed) == len(x.text)]
+        items = [] if doc.meta.get("view_is_printed") else [
+            x for x in _blocks_text(doc) if x.printed and len(x.printed) == len(x.text)]
         self.active = bool(items)
+        self.doc = doc
+        self.whole_text: tuple[str, str] | None = None   # (view, printed) of every block
         self.used: set[tuple[int, int]] = set()
         self.by_line: dict[int, list[tuple[str, str]]] = {}
         self.whole: dict[str, str] = {}            # a value that is a whole cell (first wins)
@@ -147,17 +158,24 @@ class _Printed:
         self.view = "\n".join(x.text for x in items)
         self.printed = "\n".join(x.printed for x in items)
         counts: dict[str, Counter] = {}
+        folded_only = doc.meta.get("script") != "traditional"
         for x in items:
-            for a, b in zip(x.text, x.printed):
+            if folded_only:   # the view differs from the print only where a character folds
+                pairs = ((x.text[m.start()], m.group()) for m in _FOLDABLE.finditer(x.printed))
+            else:
+                pairs = zip(x.text, x.printed)
+            for a, b in pairs:
                 if a != b:
                     counts.setdefault(a, Counter())[b] += 1
         self.chars = {a: c.most_common(1)[0][0] for a, c in counts.items()}
+        self.keys = frozenset(self.chars)
+        self.table = str.maketrans(self.chars)
 
     def restore(self, s: str, line: int | None = None) -> str:
         """The printed form of a view string: from the cell or paragraph on the same
-        source line when it holds it, else from anywhere in the document, else
-        character by character."""
-        if not s or not any(c in self.chars for c in s):
+        source line when it holds it, else from anywhere in the document, else line
+        by line (a text put together from several lines, such as a Markdown body)."""
+        if not s or self.keys.isdisjoint(s):
             return s
         local = self.by_line.get(line, []) if line else []
         whole = [k for k, (v, _) in enumerate(local) if v.strip() == s]
@@ -174,7 +192,32 @@ class _Printed:
         i = self.view.find(s)
         if i >= 0:
             return self.printed[i:i + len(s)]
-        return "".join(self.chars.get(c, c) for c in s)
+        return "\n".join(self._restore_line(part) for part in s.split("\n"))
+
+    def _restore_line(self, s: str) -> str:
+        """One line of a text that is not in the document verbatim: where it stands in
+        the document's text (blocks printed as viewed included: there it stays as it
+        is), else piece by piece between the Markdown marks that sections add (`**`,
+        a backslash escape), else character by character."""
+        if not s or self.keys.isdisjoint(s):
+            return s
+        if self.whole_text is None:
+            blocks = [x for x in _blocks_text(self.doc) if not x.printed or len(x.printed) == len(x.text)]
+            self.whole_text = ("\n".join(x.text for x in blocks),
+                               "\n".join(x.printed or x.text for x in blocks))
+        view, printed = self.whole_text
+        i = view.find(s)
+        if i >= 0:
+            return printed[i:i + len(s)]
+        pieces = _MARKDOWN_MARK.split(s)
+        if len(pieces) > 1:   # odd places hold the marks
+            return "".join(p if k % 2 else self._restore_line(p) for k, p in enumerate(pieces))
+        return s.translate(self.table)   # character by character
+
+
+# what prose.md_escape and the section builders add to a line: bold marks, and the
+# backslash before a character Markdown would read as markup
+_MARKDOWN_MARK = re.compile(r"(\*\*|\\(?=[\\`*_{}\[\]<>#|+\-.)]))")
 
 
 def restore_printed(doc, obj) -> None:
@@ -184,21 +227,38 @@ def restore_printed(doc, obj) -> None:
     if not p.active:
         return
 
+    keys = p.keys
+
     def walk(o):
         if isinstance(o, list):
             for x in o:
                 walk(x)
             return
-        if not dataclasses.is_dataclass(o):
+        fields = _fields_of(type(o))
+        if fields is None:
             return
         line = getattr(o, "line", None)
-        for f in dataclasses.fields(o):
-            v = getattr(o, f.name)
+        values = o.__dict__
+        for name, printed in fields:
+            v = values[name]
             if isinstance(v, str):
-                if f.name not in _CANONICAL:
-                    setattr(o, f.name, p.restore(v, line))
-            elif isinstance(v, list):
-                walk(v)
-            elif dataclasses.is_dataclass(v):
+                if printed and not keys.isdisjoint(v):   # else its view is as printed
+                    setattr(o, name, p.restore(v, line))
+            elif isinstance(v, list) or _fields_of(type(v)) is not None:
                 walk(v)
     walk(obj)
+
+
+_FIELDS: dict[type, tuple[tuple[str, bool], ...] | None] = {}
+
+
+def _fields_of(cls: type) -> tuple[tuple[str, bool], ...] | None:
+    """(field name, holds printed text) of a dataclass type; None for other types."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        fields = None
+        if dataclasses.is_dataclass(cls):
+            fields = tuple((f.name, f.name not in _CANONICAL) for f in dataclasses.fields(cls))
+        _FIELDS[cls] = fields
+        return fields

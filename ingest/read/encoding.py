@@ -27,7 +27,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _plausible(text: str) -> bool:
-    if not text.strip():
+    if not text.strip() or not _CONTROL.search(text):   # no control character: the common case
         return True
     controls = len(_CONTROL.findall(text))
     return controls <= max(2, len(text) // 1000)

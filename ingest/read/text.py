@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..document import Cell, Document, Paragraph, Row, Table, trim_lines
-from .chars import clean_artefacts
+from .chars import _HAS_TONE, clean_artefacts
 from .textvariants import canonical_lines, flat_tables
 
 _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|</?(?:b|strong|i|em|u|span)>", re.I)
@@ -25,21 +25,31 @@ _LIST_ITEM = re.compile(
 _CELL = re.compile(r"^ *\t([^\t]*)$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_TABS = re.compile(r"[ \t]*\t[ \t]*")
 
 
-def _clean(line: str) -> str:
-    line = _ARTEFACTS.sub("", line.replace("\r", ""))
-    return clean_artefacts(line)
+def _clean_lines(text: str) -> list[str]:
+    """The text's lines without carriage returns, markup artefacts and inline pinyin.
+    Each clean-up runs only when the text holds what it removes (most texts hold
+    none of it); line by line, as a line is its own context."""
+    lines = text.replace("\r", "").split("\n")
+    if ("[" in text or "<" in text) and _ARTEFACTS.search(text):   # each artefact starts so
+        lines = [_ARTEFACTS.sub("", ln) for ln in lines]
+    if ("(" in text or "（" in text) and _HAS_TONE.search(text):   # toned pinyin somewhere
+        lines = [clean_artefacts(ln) for ln in lines]
+    return lines
 
 
 def _kind(line: str) -> str:
+    if "\t" not in line:   # every kind but running text and blank lines has a tab
+        return "text" if line.strip() else "blank"
     if not line.strip():
         # A line holding only a tab is an empty cell, not a row break.
         return "cell" if _CELL.match(line) else "blank"
+    if _CELL.match(line):   # (a list item has a tab after its number: never a one-tab cell)
+        return "cell"
     if _LIST_ITEM.match(line):
         return "para"
-    if _CELL.match(line):
-        return "cell"
     if "\t" in line.strip("\n").lstrip(" ").lstrip("\t") or (
             line.startswith("\t") and line.count("\t") >= 2):
         return "row"
@@ -47,9 +57,12 @@ def _kind(line: str) -> str:
 
 
 def _para_text(line: str) -> str:
-    text = re.sub(r"[ \t]*\t[ \t]*", " ", line).strip()
-    text = _MD_HEADING.sub("", text)
-    return _MD_BOLD.sub(r"\1", text).strip()
+    text = _TABS.sub(" ", line).strip() if "\t" in line else line.strip()
+    if text.startswith("#"):
+        text = _MD_HEADING.sub("", text)
+    if "**" in text:
+        text = _MD_BOLD.sub(r"\1", text)
+    return text.strip()
 
 
 class _CellTable:
@@ -87,7 +100,8 @@ class _CellTable:
             i += 1
         table_rows = []
         for _, cells in merged:
-            table_rows.append(Row([Cell(trim_lines(t), ln) for t, ln in cells],
+            table_rows.append(Row([Cell(trim_lines(t) if "\n" in t else t.strip(" \u3000\t\xa0"), ln)
+                                   for t, ln in cells],
                                   line=cells[0][1] if cells else 0))
         return Table(table_rows, line=self.line)
 
@@ -120,10 +134,11 @@ def _continues(table: _CellTable, raw: list[str], kinds: list[str], i: int, blan
 def parse_text(text: str) -> list:
     """Text -> blocks (Paragraph | Table). Pipe rows, ' |' cell lines and tables
     flattened onto one line are read too (see textvariants)."""
-    canon = canonical_lines([_clean(ln) for ln in text.split("\n")])
+    canon = canonical_lines(_clean_lines(text))
     nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
     raw = [ln for ln in canon if ln is not None]
-    kinds = [_kind(ln) for ln in raw]
+    # most lines have no tab: running text or blank, told without a call
+    kinds = [_kind(ln) if "\t" in ln else "text" if ln.strip() else "blank" for ln in raw]
 
     blocks: list = []
     cell_table: _CellTable | None = None
@@ -154,16 +169,17 @@ def parse_text(text: str) -> list:
                 close()
             if cell_table is None:
                 cell_table = _CellTable(n)
-            cell_table.add_cell(_CELL.match(line).group(1), n)
+            cell_table.add_cell(line[line.index("\t") + 1:], n)   # _CELL's group: after the tab
         elif kind == "row":
             if cell_table is not None or (row_table is not None and blanks):
                 close()
             if row_table is None:
                 row_table = Table([], line=n)
-            cells = [Cell(trim_lines(c), n) for c in line.rstrip("\n").split("\t")]
-            while len(cells) > 1 and not cells[-1].text:
-                cells.pop()
-            row_table.rows.append(Row(cells, line=n))
+            # one line of a row: trim_lines is a strip; trailing empty cells go
+            texts = [c.strip(" \u3000\t\xa0") for c in line.rstrip("\n").split("\t")]
+            while len(texts) > 1 and not texts[-1]:
+                texts.pop()
+            row_table.rows.append(Row([Cell(c, n) for c in texts], line=n))
         elif kind == "text" and cell_table is not None and (
                 run_mode == "cont" or (run_mode is None and _continues(cell_table, raw, kinds, i, blanks))):
             run_mode = "cont"
