@@ -231,7 +231,11 @@ class _SearchIndexer:
 
     def before_load(self, name: str, sha: str) -> None:
         if name in self.names or sha in self.shas:
-            self.rebuild = True          # load_document will replace that document
+            if not self.rebuild and self.enabled:
+                # load_document will replace that document: from this batch on, the
+                # index is marked stale, so a run that stops early is rebuilt next time
+                search_index.invalidate(self.db.conn)
+            self.rebuild = True
             self.tokens.clear()
         self.names.add(name)
         self.shas.add(sha)

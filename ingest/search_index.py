@@ -656,6 +656,14 @@ def ensure(conn) -> bool:
     return True
 
 
+def invalidate(conn) -> None:
+    """Mark the index stale (in the caller's transaction): the next ``needs_rebuild`` is
+    true and ``index_new`` starts over. For a load that removes rows the index holds."""
+    conn = _raw_conn(conn)
+    if _table_exists(conn, STATE_TABLE):
+        conn.execute(f"UPDATE {STATE_TABLE} SET last_id = -1 WHERE name = 'version'")
+
+
 def _current(conn: sqlite3.Connection) -> bool:
     """Every search table is there, built by this version of the index."""
     if not all(_table_exists(conn, n) for n in _index_names()):

@@ -63,8 +63,8 @@ from markupsafe import Markup, escape
 
 from ingest import search_index as si
 
-REPORTS_PER_PAGE = 20
-HITS_PER_REPORT = 5
+REPORTS_PER_PAGE = 10
+HITS_PER_REPORT = 3
 SNIPPET_CHARS = 120
 MAX_QUERY_CHARS = 200
 # At most this many matching rows of each kind are examined per search (the newest
@@ -72,7 +72,7 @@ MAX_QUERY_CHARS = 200
 # each examined row costs ~15 µs of server CPU (the literal check, the grouping). Most
 # kinds match few rows; a common word fills three or four kinds. Override with plugin
 # config `search_max_hits` (metadata.yml: plugins: jixiao: search_max_hits: N).
-MAX_HITS = 150
+MAX_HITS = 60
 
 KIND_LABELS = {
     "report": "报告标题",

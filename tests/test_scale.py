@@ -291,3 +291,28 @@ def test_an_interrupted_index_is_completed_by_the_next_run(tmp_path, corpus, mon
     assert not si.needs_rebuild(conn)
     assert index_snapshot(conn) == index_snapshot(
         _copy_with_rebuilt_index(db, tmp_path / "rebuilt.db"))
+
+
+def test_a_run_that_stops_after_replacing_a_document_is_rebuilt_next_time(tmp_path, corpus,
+                                                                         monkeypatch):
+    """Rows of a replaced document leave the index only by a rebuild: if the run stops
+    before its rebuild, the index is marked stale and the next run rebuilds it."""
+    from conftest import index_snapshot
+
+    from ingest import pipeline
+    from ingest import search_index as si
+
+    folder, _ = _split_corpus(corpus, tmp_path, 6)
+    db = tmp_path / "stale.db"
+    ingest_paths([folder], db, progress=False, workers=1)
+    target = sorted(folder.iterdir())[2]
+    target.write_bytes(target.read_bytes() + "\n五、其他说明\n中断测试用语。\n".encode())
+    monkeypatch.setattr(pipeline._SearchIndexer, "finish", lambda self, conn, map: None)
+    ingest_paths([folder], db, progress=False, workers=1)
+    monkeypatch.undo()
+    conn = sqlite3.connect(db)
+    assert si.needs_rebuild(conn)
+    assert ingest_paths([folder], db, progress=False, workers=1).unchanged == 6
+    assert not si.needs_rebuild(conn)
+    assert index_snapshot(conn) == index_snapshot(
+        _copy_with_rebuilt_index(db, tmp_path / "rebuilt.db"))
