@@ -401,8 +401,6 @@ TABLES: tuple[FtsTable, ...] = (
 BY_TABLE = {t.table: t for t in TABLES}
 # Every table with a search index, by table name.
 SEARCHABLE = BY_TABLE
-# Tables indexed by their own id; the others are indexed by the report their rows belong to.
-_BY_OWN_ID = ("reports", "departments", "regions")
 
 STATE_TABLE = "search_state"
 # Stored in search_state (name 'version'); an index built another way is rebuilt.
