@@ -203,3 +203,18 @@ def test_pipe_rows_and_preformatted_tables_inside_pages_and_word_files():
     d.save(buf)
     doc = read_bytes(buf.getvalue(), "w.docx")
     assert [r.texts for r in doc.tables[0].rows] == [["一级指标", "二级指标"], ["产出指标"]]
+
+
+def test_the_traditional_only_characters_all_change_under_t2s():
+    """The pre-check lists characters only Traditional text uses: each must differ from
+    its Simplified form (查, the same in both, made most Simplified reports pay for a
+    full OpenCC conversion)."""
+    import opencc
+
+    from ingest.read import chars
+
+    cc = opencc.OpenCC("t2s")
+    listed = chars._TRADITIONAL_ONLY.pattern[1:-1]
+    assert len(listed) > 50 and len(set(listed)) == len(listed)
+    assert [c for c in listed if cc.convert(c) == c] == []
+    assert not chars.is_traditional("检查了本单位的预算执行情况。" * 20)

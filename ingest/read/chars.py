@@ -53,7 +53,7 @@ _converter = None
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 # frequent characters that only Traditional text uses: none in the head, no Traditional text
 _TRADITIONAL_ONLY = re.compile("[們個這國發會說對時關經過還與為體產麼頭實現點動電進來種問業樣應從報長務區華員開計處"
-                               "義後質無當學邊設費額預決績評門財單項標準級類數據狀況據續優劃範圍協調檢查歲辦]")
+                               "義後質無當學邊設費額預決績評門財單項標準級類數據狀況續優劃範圍協調檢歲辦]")
 _FOLDABLE = re.compile("[" + "".join(map(chr, _FOLD)) + "]")
 
 
