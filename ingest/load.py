@@ -1,6 +1,7 @@
 """Load parsed reports into SQLite with sqlite-utils. The only module that writes.
 
-One transaction per document, keyed by the SHA-256 of the file's bytes:
+Each document loads whole or not at all (its own transaction, or a savepoint inside a
+batch: `begin_batch` / `commit_batch`), keyed by the SHA-256 of the file's bytes:
 - the same bytes again change nothing (same rows, same ids);
 - a new version of a file (same file name, new bytes) replaces the old document's
   rows atomically;
@@ -10,8 +11,8 @@ One transaction per document, keyed by the SHA-256 of the file's bytes:
 Throughput: rows go in through prepared INSERT statements (plain `executemany`, no
 per-row introspection); region and department ids are cached per connection (the
 cache of a transaction that rolls back is dropped with it); `bulk_mode` runs a long
-load in WAL mode with synchronous=NORMAL (each document still commits atomically)
-and leaves the file in the ordinary rollback-journal mode afterwards.
+load in WAL mode with synchronous=NORMAL and leaves the file in the ordinary
+rollback-journal mode afterwards; the ingest commits once per batch of documents.
 """
 from __future__ import annotations
 
@@ -357,18 +358,6 @@ def rollback_batch(db: sqlite_utils.Database) -> None:
     if db.conn.in_transaction:
         db.conn.execute("ROLLBACK")
     _ids(db).rollback_batch()
-
-
-@contextmanager
-def batch(db: sqlite_utils.Database):
-    """`begin_batch` … `commit_batch`; an exception rolls the whole batch back."""
-    begin_batch(db)
-    try:
-        yield db
-    except BaseException:
-        rollback_batch(db)
-        raise
-    commit_batch(db)
 
 
 def record_failure(db: sqlite_utils.Database, rec: DocumentRecord, layout: str,
