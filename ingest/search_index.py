@@ -150,14 +150,6 @@ def _runs(folded: str) -> Iterator[tuple[str, str, int, int]]:
         yield (kind, m.group(0), m.start(), m.end())
 
 
-def _cjk_tokens(run: str) -> list[str]:
-    if len(run) == 1:
-        return [run]
-    out = [run[i:i + 2] for i in range(len(run) - 1)]
-    out.append(run[-1])
-    return out
-
-
 _SYMBOLS: dict[str, str] = {}
 
 
@@ -212,26 +204,6 @@ def tokenize(text: str | None) -> list[str]:
     """The index tokens of a text, in order (without the suffix tokens)."""
     joined, _ = _index_parts(text)
     return joined.split(" ") if joined else []
-
-
-def suffix_tokens(tokens: Iterable[str]) -> list[str]:
-    """Marked proper suffixes of the letter/digit tokens, sorted and unique."""
-    out = set()
-    for tok in tokens:
-        if len(tok) > 1 and _is_word(tok):
-            for i in range(1, len(tok)):
-                out.add(tok[i:] + SUFFIX_MARK)
-    return sorted(out)
-
-
-@lru_cache(maxsize=4096)
-def _is_word_start(ch: str) -> bool:
-    m = _TOKEN_RE.match(ch)
-    return bool(m and m.group(2))
-
-
-def _is_word(tok: str) -> bool:
-    return _is_word_start(tok[0])
 
 
 def index_text(text: str | None) -> str:
@@ -480,7 +452,6 @@ SITE_KINDS: tuple[SiteKind, ...] = (
 )
 # Kinds of site search hits, in display order within a report.
 KINDS = tuple(k.kind for k in SITE_KINDS)
-BY_KIND = {k.kind: k for k in SITE_KINDS}
 
 
 def site_hits_sql(kind: SiteKind, query: str, cap: int) -> tuple[str, dict]:
@@ -590,20 +561,14 @@ def report_texts(reports) -> Iterator[str | None]:
             yield g.actual
         for f in rep.findings:
             yield f.text
-        for ind in rep.indicators:
+        indicators = list(rep.indicators)
+        for p in rep.projects:
+            yield p.name
+            indicators += p.indicators
+        for ind in indicators:
             yield ind.name
             yield ind.target_text
             yield ind.actual_text
-        for p in rep.projects:
-            yield p.name
-            for ind in p.indicators:
-                yield ind.name
-                yield ind.target_text
-                yield ind.actual_text
-
-
-def _tokenised(texts: list[str]) -> dict[str, str]:
-    return text_tokens(texts)
 
 
 class _Tokens:
@@ -619,10 +584,10 @@ class _Tokens:
                                      and len(t) > _CACHE_CHARS))
         batches = [missing[i:i + _BATCH] for i in range(0, len(missing), _BATCH)]
         if len(batches) > 1:
-            for part in self.map(_tokenised, batches):
+            for part in self.map(text_tokens, batches):
                 self.known.update(part)
         elif batches:
-            self.known.update(_tokenised(batches[0]))
+            self.known.update(text_tokens(batches[0]))
 
     def get(self, text: str | None) -> str:
         if not text:
