@@ -323,15 +323,23 @@ def _cjk_font_file(tmp_path):
     return rs.truetype_cjk_font("2021年度离退休人员经费支出合计万元其中基本项目第页一二三四五级指标产出数量", tmp_path)
 
 
-def test_pdf_text_tables_and_split_words(tmp_path):
-    # PDFs exported from Word with tables; words split by spaces seen in PDFs made by
-    # online converters ('2021 年', '离 退休')
+def _cjk_pdf(tmp_path, margins: float | None = None):
+    """An FPDF document with one page, set in the CJK test font at 10 pt."""
     from fpdf import FPDF
     font = _cjk_font_file(tmp_path)
     pdf = FPDF()
+    if margins is not None:
+        pdf.set_margins(margins, margins, margins)
     pdf.add_page()
     pdf.add_font("cjk", "", str(font))
     pdf.set_font("cjk", size=10)
+    return pdf
+
+
+def test_pdf_text_tables_and_split_words(tmp_path):
+    # PDFs exported from Word with tables; words split by spaces seen in PDFs made by
+    # online converters ('2021 年', '离 退休')
+    pdf = _cjk_pdf(tmp_path)
     pdf.multi_cell(0, 6, "2021 年度离 退休人员经费支出合计 1,793.46 万元", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     with pdf.table(col_widths=(1, 1, 1), first_row_as_headings=False) as t:
@@ -460,13 +468,7 @@ def test_html_saved_from_word():
 
 def test_pdf_wrapped_lines_joined_and_indented_paragraphs_kept(tmp_path):
     # Word PDFs: paragraphs with a two-character first-line indent, wrapped at the margin
-    from fpdf import FPDF
-    font = _cjk_font_file(tmp_path)
-    pdf = FPDF()
-    pdf.set_margins(20, 20, 20)
-    pdf.add_page()
-    pdf.add_font("cjk", "", str(font))
-    pdf.set_font("cjk", size=10)
+    pdf = _cjk_pdf(tmp_path, margins=20)
     em = pdf.get_string_width("一")
     per_line = int((pdf.w - 40) // em)
     y = 30
@@ -525,12 +527,7 @@ def test_legacy_doc_converted_through_libreoffice(tmp_path, monkeypatch):
 def test_pdf_unruled_table_rows_and_split_words(tmp_path):
     # tables printed without rules (columns set apart by wide gaps), and words the PDF
     # set as separate pieces a little apart ('2021 年')
-    from fpdf import FPDF
-    font = _cjk_font_file(tmp_path)
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.add_font("cjk", "", str(font))
-    pdf.set_font("cjk", size=10)
+    pdf = _cjk_pdf(tmp_path)
     em = pdf.get_string_width("一")
     pdf.text(20, 30, "2021")
     pdf.text(20 + pdf.get_string_width("2021") + 0.4 * em, 30, "年度离")
