@@ -94,28 +94,26 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _rss(pid: int) -> int:
+def _proc_kib(path: str, field: str) -> int | None:
+    """A `field:  N kB` line of a /proc file, in bytes; None when absent or unreadable."""
     try:
-        with open(f"/proc/{pid}/status") as fh:
+        with open(path) as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return 0
+    return None
+
+
+def _rss(pid: int) -> int:
+    return _proc_kib(f"/proc/{pid}/status", "VmRSS:") or 0
 
 
 def _pss(pid: int) -> int | None:
     """Proportional set size: shared pages (a forked worker's copy-on-write pages, the
     shared libraries) counted once across the processes that share them."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
+    return _proc_kib(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def tree_rss(pid: int) -> tuple[int, int]:
