@@ -689,6 +689,14 @@ def asgi_wrapper(datasette):
 
 
 @hookimpl
+def startup(datasette):
+    """Lend `render_body` to the other plugins of this site (plugins/search.py): plugin
+    files are loaded by path and cannot import each other, and one synchronous body
+    environment serves every citizen page."""
+    datasette.__dict__["_jixiao_render_body"] = render_body
+
+
+@hookimpl
 def register_routes():
     return [
         (r"^/$", home),

@@ -52,7 +52,6 @@ import re
 import sqlite3
 import time
 
-import jinja2
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.tracer import trace
@@ -383,23 +382,11 @@ async def search_view(request, datasette):
                 h["snippet"] = str(h["snippet"])
         return Response.json(result)
     context = {**result, "kind_labels": KIND_LABELS}
+    # the body environment of plugins/pages.py (it lends render_body at startup)
+    render_body = datasette.__dict__["_jixiao_render_body"]
     context["jx_body"] = render_body(datasette, "_search_body.html", context)
     return Response.html(await datasette.render_template("search.html", context,
                                                          request=request))
-
-
-def render_body(datasette, template, context) -> Markup:
-    """The page body, rendered with a synchronous twin of Datasette's Jinja environment
-    (same loader, filters and globals, autoescaped; see plugins/pages.py)."""
-    base = datasette.jinja_env
-    env = datasette.__dict__.get("_jixiao_body_env")
-    if env is None or env.loader is not base.loader:
-        env = jinja2.Environment(loader=base.loader, autoescape=True)
-        env.filters.update(base.filters)
-        env.tests.update(base.tests)
-        env.globals.update(base.globals)
-        datasette.__dict__["_jixiao_body_env"] = env
-    return Markup(env.get_template(template).render({"urls": datasette.urls, **context}))
 
 
 @hookimpl
