@@ -120,6 +120,19 @@ def test_section_body_keeps_each_line_as_printed():
     assert "308.76万元" in body and "13.5万元" in body and "．76" not in body
 
 
+def test_section_body_drops_escape_before_full_width_symbol():
+    # '＜' reads as '<', which a Markdown body escapes ('\\<'); printed back as '＜' the
+    # backslash would show on the page (Markdown escapes ASCII punctuation only)
+    text = ("2022年度某县信访局部门整体支出绩效自评报告\n"
+            "一、评价结论\n"
+            "**1．评分等级**\n"
+            "得分≥85分为优秀；75≤得分＜85分为良好；得分<60分为差。\n")
+    rep = parse_document(read_bytes(text.encode("utf-8"), "fw-lt.txt")).reports[0]
+    body = next(s.body for s in rep.sections if s.heading.startswith("一、"))
+    assert "75≤得分＜85分为良好" in body and "\\＜" not in body
+    assert "得分\\<60分" in body          # an ASCII '<' keeps its escape
+
+
 # ---------------------------------------------------------------- DOCX
 
 def _docx_bytes(build) -> bytes:

@@ -211,7 +211,13 @@ class _Printed:
             return printed[i:i + len(s)]
         pieces = _MARKDOWN_MARK.split(s)
         if len(pieces) > 1:   # odd places hold the marks
-            return "".join(p if k % 2 else self._restore_line(p) for k, p in enumerate(pieces))
+            out = [p if k % 2 else self._restore_line(p) for k, p in enumerate(pieces)]
+            for k in range(1, len(out) - 1, 2):
+                # a backslash escaped an ASCII character ('<') whose printed form is not
+                # ASCII ('＜'): Markdown escapes only ASCII punctuation and would show it
+                if out[k] == "\\" and out[k + 1][:1] and not out[k + 1][0].isascii():
+                    out[k] = ""
+            return "".join(out)
         return s.translate(self.table)   # character by character
 
 
