@@ -1,6 +1,7 @@
 """Site benchmark: page latency under concurrent clients at national size.
 
-    python -m bench site [--reports N] [--seed S] [--clients 8] [--seconds 30] [--db PATH]
+    python -m bench site [--reports N] [--seed S] [--clients 8] [--seconds 30] [--workers W]
+                         [--db PATH]
 
 N defaults to JIXIAO_BENCH_REPORTS, else 100000. The database comes from the ingest
 benchmark (built first when missing: ``bench-cache/db-N-sS/jixiao.db``), or is the file
@@ -8,15 +9,20 @@ given with ``--db`` (never built or changed then; its inspect file is written ne
 
 1. ``datasette inspect`` writes the inspect file once (table counts for the immutable
    database, so unfiltered table pages never count rows).
-2. ``datasette serve -i`` with the repository's metadata, plugins, templates and static
-   files, on 127.0.0.1 and a free port (as ``make serve``, same settings: SQL time limit
-   3 s, no suggested facets).
+2. ``jixiao serve`` as ``make serve`` runs it (ingest/serve.py: the immutable database,
+   the repository's metadata, plugins, templates and static files, the site's settings,
+   one Datasette process per CPU unless ``--workers`` says otherwise) on 127.0.0.1 and
+   a free port.
 3. For each page kind — home ``/``, a department ``/departments/<id>``, a report
    ``/reports/<id>``, site search ``/search?q=…`` and a stock Datasette table page
-   (``/jixiao/indicators?report_id=<id>``, a filtered table view) — 8 clients (asyncio +
-   httpx, one connection each) request it in a closed loop for 30 seconds; ids and
-   queries are drawn from a fixed-seed sample so caches see many different pages. Every
-   request is timed; any status other than 200, or a transport error, is an error.
+   (``/jixiao/indicators?report_id=<id>``, a filtered table view) — 8 clients, one
+   connection each, request it in a closed loop for 30 seconds; ids and queries are
+   drawn from a fixed-seed sample so caches see many different pages. The load
+   generator is Debian's ``wrk`` (``make bench-deps``; written in C, so it leaves the
+   CPUs to the server) with a Lua script that picks the URLs and reports the latency
+   percentiles; without wrk, an asyncio + httpx client in this process (which takes
+   CPU from the server on a small machine: the report says which one ran). Any status
+   other than 2xx/3xx, or a socket error or timeout, is an error.
 4. Printed and written to BENCHMARKS.md: requests, requests/s, p50, p95, p99 and max
    latency, and errors per page. Target: p95 <= 100 ms on every page, zero errors.
 """
@@ -25,29 +31,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
-import socket
+import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 from bench.ingest import (ROOT, ensure_db, machine, machine_line, reports_wanted,
                           write_section)
+from ingest.serve import running
 
 TARGET_P95_MS = 100.0
 SAMPLE = 200
 QUERIES = ("信访", "预算执行率", "满意度", "三公经费", "公务接待费", "政府采购", "资金使用",
            "老旧小区改造", "学生资助", "高标准农田", "执法检查", "≥95%", "2020年", "绩效目标",
            "存在的主要问题", "改进措施", "农村公路", "低保", "疫苗接种率", "河道整治")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def datasette_bin() -> str:
@@ -61,32 +65,6 @@ def inspect(db: Path) -> Path:
         subprocess.run([datasette_bin(), "inspect", str(db), "--inspect-file", str(path)],
                        check=True, cwd=ROOT)
     return path
-
-
-def serve(db: Path, inspect_file: Path, port: int) -> subprocess.Popen:
-    cmd = [datasette_bin(), "serve", "-i", str(db), "--inspect-file", str(inspect_file),
-           "-m", "metadata.yml", "--plugins-dir", "plugins", "--template-dir", "site/templates",
-           "--static", "static:site/static", "--setting", "sql_time_limit_ms", "3000",
-           "--setting", "suggest_facets", "off", "-h", "127.0.0.1", "-p", str(port)]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-async def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(timeout=30) as client:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise SystemExit("datasette exited:\n" + proc.stderr.read().decode()[-3000:])
-            try:
-                r = await client.get(base + "/-/versions.json")
-                if r.status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.3)
-    raise SystemExit("datasette did not start")
 
 
 def sample_urls(db: Path, seed: int) -> dict[str, list[str]]:
@@ -103,9 +81,53 @@ def sample_urls(db: Path, seed: int) -> dict[str, list[str]]:
         "home /": ["/"],
         "department /departments/<id>": [f"/departments/{d}" for d in depts],
         "report /reports/<id>": [f"/reports/{r}" for r in reports],
-        "search /search?q=…": [f"/search?q={q}" for q in QUERIES],
+        "search /search?q=…": [f"/search?q={urllib.parse.quote(q)}" for q in QUERIES],
         "table /jixiao/indicators?report_id=<id>": [f"/{name}/indicators?report_id={r}" for r in reports],
     }
+
+
+WRK_SCRIPT = r"""
+local urls = {}
+for line in io.lines(os.getenv("JX_URLS")) do urls[#urls + 1] = line end
+math.randomseed(tonumber(os.getenv("JX_SEED")))
+request = function()
+  return wrk.format("GET", urls[math.random(#urls)])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "JX_RESULT %d %d %.3f %.3f %.3f %.3f %.3f %d %d %d %d %d\n",
+    summary.requests, summary.duration, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    latency.mean / 1000, e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def wrk_hammer(base: str, urls: list[str], clients: int, seconds: float, seed: int) -> dict:
+    """`clients` connections of wrk (2 threads) on `urls` for `seconds`; latency in ms."""
+    with tempfile.TemporaryDirectory(prefix="jx-wrk-") as tmp:
+        script, listing = Path(tmp) / "urls.lua", Path(tmp) / "urls.txt"
+        script.write_text(WRK_SCRIPT)
+        listing.write_text("\n".join(urls) + "\n")
+        out = subprocess.run(
+            ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d", f"{seconds:.0f}s",
+             "--timeout", "30s", "-s", str(script), base],
+            env={**os.environ, "JX_URLS": str(listing), "JX_SEED": str(seed)},
+            capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"wrk failed ({out.returncode}): {out.stderr.strip()}")
+        out = out.stdout
+    line = next(x for x in out.splitlines() if x.startswith("JX_RESULT "))
+    f = line.split()[1:]
+    requests, micros = int(f[0]), int(f[1])
+    p50, p95, p99, top, mean = (float(x) for x in f[2:7])
+    connect, read, write, status, timeout = (int(x) for x in f[7:12])
+    errors = connect + read + write + status + timeout
+    samples = [f"{n} {k}" for k, n in (("connect", connect), ("read", read), ("write", write),
+                                       ("non-2xx/3xx status", status), ("timeout", timeout)) if n]
+    return {"requests": requests, "rps": requests / (micros / 1e6), "p50": p50, "p95": p95,
+            "p99": p99, "max": top, "mean": mean, "errors": errors, "error_samples": samples}
 
 
 async def hammer(base: str, urls: list[str], clients: int, seconds: float, seed: int) -> dict:
@@ -148,36 +170,35 @@ async def hammer(base: str, urls: list[str], clients: int, seconds: float, seed:
             "errors": len(errors), "error_samples": errors[:5]}
 
 
-async def run(db: Path, clients: int, seconds: float, seed: int) -> dict:
+def run(db: Path, clients: int, seconds: float, seed: int, workers: int,
+        use_wrk: bool) -> dict:
     inspect_file = inspect(db)
-    port = free_port()
-    proc = serve(db, inspect_file, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_ready(base, proc)
+    with running(db, inspect_file, workers=workers, timeout=180) as site:
         pages = sample_urls(db, seed)
         results = {}
         for page, urls in pages.items():
-            await hammer(base, urls[:3], 2, min(3.0, seconds), seed)   # warm up
             print(f"site: {page} — {clients} clients for {seconds:.0f} s …", flush=True)
-            results[page] = await hammer(base, urls, clients, seconds, seed)
+            if use_wrk:
+                wrk_hammer(site.url, urls[:3], 2, min(3.0, seconds), seed)      # warm up
+                results[page] = wrk_hammer(site.url, urls, clients, seconds, seed)
+            else:
+                asyncio.run(hammer(site.url, urls[:3], 2, min(3.0, seconds), seed))
+                results[page] = asyncio.run(hammer(site.url, urls, clients, seconds, seed))
         return results
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
-def report(n: int, db: Path, clients: int, seconds: float, results: dict, m: dict) -> str:
+def report(n: int, db: Path, clients: int, seconds: float, results: dict, m: dict,
+           workers: int, use_wrk: bool) -> str:
     lines = [
         f"## Site: {n:,} reports, {clients} concurrent clients, {seconds:.0f} s per page",
         "",
         f"Machine: {machine_line(m)}. Database {db.stat().st_size / (1 << 30):,.2f} GiB"
         + (f" (`{db}`)" if not db.resolve().is_relative_to(ROOT.resolve()) else "") + ", "
-        "served immutable (`datasette serve -i … --inspect-file …`) with the repository's "
-        "metadata, plugins and templates on 127.0.0.1; clients on the same machine.",
+        f"served immutable by `jixiao serve` ({workers} Datasette "
+        f"process{'es' if workers > 1 else ''}, as `make serve` on this machine) on "
+        "127.0.0.1; load from "
+        + ("`wrk` (2 threads)" if use_wrk else "an asyncio + httpx client (wrk not installed)")
+        + " on the same machine.",
         "",
         "| page | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | p95 ≤ 100 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -199,6 +220,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--workers", type=int, default=None,
+                    help="server processes (default: the number of CPUs, as make serve)")
     ap.add_argument("--db", type=Path, default=None,
                     help="serve this database instead of the benchmark's own (not rebuilt)")
     args, _ = ap.parse_known_args(argv)
@@ -213,8 +236,10 @@ def main(argv: list[str]) -> int:
         n = reports_wanted(args.reports)
         db = ensure_db(n, args.seed)
     m = machine()
-    results = asyncio.run(run(db, args.clients, args.seconds, args.seed))
-    text = report(n, db, args.clients, args.seconds, results, m)
+    workers = args.workers or os.cpu_count() or 1
+    use_wrk = shutil.which("wrk") is not None
+    results = run(db, args.clients, args.seconds, args.seed, workers, use_wrk)
+    text = report(n, db, args.clients, args.seconds, results, m, workers, use_wrk)
     print(text, flush=True)
     write_section(f"site-{n}", text)
     ok = all(r["p95"] <= TARGET_P95_MS and r["errors"] == 0 for r in results.values())

@@ -83,5 +83,31 @@ def export(db_path: Path, out: Path) -> None:
         click.echo(f"{rows:>10,} rows  {path} ({path.stat().st_size / 1024:,.0f} KiB)", err=True)
 
 
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--inspect-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="table counts from `datasette inspect` (no counting at start-up)")
+@click.option("-h", "--host", default="127.0.0.1", show_default=True)
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="server processes (default: the number of CPUs)")
+@click.option("--setting", "settings", type=(str, str), multiple=True,
+              help="a Datasette setting, as in `datasette serve --setting NAME VALUE`")
+def serve(db_path: Path, inspect_file: Path | None, host: str, port: int, workers: int | None,
+          settings: tuple[tuple[str, str], ...]) -> None:
+    """Serve the site over DB (immutable) with one Datasette process per CPU."""
+    import os
+
+    from datasette.cli import Setting
+
+    from .serve import ServeConfig, serve as run
+
+    check = Setting().convert       # Datasette's own checks and types ("off" -> False)
+    config = ServeConfig(db=str(db_path.resolve()),
+                         inspect_file=str(inspect_file.resolve()) if inspect_file else None,
+                         settings=dict(check(pair, None, None) for pair in settings))
+    run(config, host, port, workers or os.cpu_count() or 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     cli()

@@ -1,6 +1,6 @@
 """The site in a real browser: Debian's headless Chromium (no downloaded browsers).
 
-Starts `datasette serve` on a free 127.0.0.1 port over a copy of the corpus database,
+Starts `jixiao serve` (as `make serve`) on a free 127.0.0.1 port over a copy of the corpus database,
 loads the home page, a department page and a report page, checks that the Vega charts
 rendered to SVG in the DOM (the vendored builds, no network), and takes screenshots at
 desktop and phone widths into a temporary directory, and into screenshots/ when the
@@ -13,16 +13,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from ingest.serve import running
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,15 +35,10 @@ pytestmark = [
 CHART_SVG = re.compile(r'class="jx-chart-view[^"]*"[^>]*>\s*(?:<[^>]+>\s*)*?<svg', re.S)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(corpus_db, tmp_path_factory):
-    """A running `datasette serve`, as `make serve` starts it; yields (base_url, ids)."""
+    """A running `jixiao serve` (two workers), as `make serve` starts it; yields
+    (base_url, ids)."""
     work = tmp_path_factory.mktemp("browser-site")
     db = work / "jixiao.db"
     shutil.copy(corpus_db, db)
@@ -57,40 +51,14 @@ def site(corpus_db, tmp_path_factory):
         "SELECT department_id FROM report_summary WHERE expenditure_total IS NOT NULL"
         " AND department_id IS NOT NULL ORDER BY report_id LIMIT 1").fetchone()[0]
     conn.close()
-    port = free_port()
-    datasette = [sys.executable, "-m", "datasette"]
-    subprocess.run(datasette + ["inspect", str(db), "--inspect-file", str(work / "inspect.json")],
-                   check=True, cwd=ROOT, capture_output=True)
-    log = open(work / "serve.log", "wb")
-    proc = subprocess.Popen(
-        datasette + ["serve", "-i", str(db), "--inspect-file", str(work / "inspect.json"),
-                     "-m", "metadata.yml", "--plugins-dir", "plugins",
-                     "--template-dir", "site/templates", "--static", "static:site/static",
-                     "--setting", "sql_time_limit_ms", "3000",
-                     "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("datasette did not start:\n"
-                                   + (work / "serve.log").read_text(errors="replace"))
-            time.sleep(0.2)
-        yield base, {"report": report_id, "department": dept_id}
-    finally:
-        proc.terminate()
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file",
+                    str(work / "inspect.json")], check=True, cwd=ROOT, capture_output=True)
+    with open(work / "serve.log", "wb") as log:
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            with running(db, work / "inspect.json", workers=2, log=log) as served:
+                yield served.url, {"report": report_id, "department": dept_id}
+        except RuntimeError as e:
+            raise RuntimeError(f"{e}:\n" + (work / "serve.log").read_text(errors="replace"))
 
 
 @pytest.fixture(scope="module")
