@@ -124,16 +124,21 @@ def prepare_jinja2_environment(env):
 
 @hookimpl
 def extra_template_vars(datasette):
-    """Site-wide facts from metadata.yml for every template (title, licence, source)."""
-    meta = datasette.metadata() or {}
-    return {"site": {
-        "title": meta.get("title") or "绩效公开",
-        "description": meta.get("description"),
-        "license": meta.get("license"),
-        "license_url": meta.get("license_url"),
-        "source": meta.get("source"),
-        "source_url": meta.get("source_url"),
-    }}
+    """Site-wide facts from metadata.yml for every template (title, licence, source).
+    Read once per Datasette instance: ``datasette.metadata()`` merges the whole metadata
+    tree on every call, and the metadata of a served site does not change."""
+    site = datasette.__dict__.get("_jixiao_site")
+    if site is None:
+        meta = datasette.metadata() or {}
+        site = datasette.__dict__["_jixiao_site"] = {
+            "title": meta.get("title") or "绩效公开",
+            "description": meta.get("description"),
+            "license": meta.get("license"),
+            "license_url": meta.get("license_url"),
+            "source": meta.get("source"),
+            "source_url": meta.get("source_url"),
+        }
+    return {"site": site}
 
 
 @hookimpl
