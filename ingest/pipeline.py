@@ -83,7 +83,7 @@ def parse_bytes(data: bytes, file_name: str) -> tuple[load.DocumentRecord, Parse
         return rec, ParseResult(layout="none", status="failed", kind="unknown",
                                 errors=["空文件：没有任何内容 / empty file"]), []
     try:
-        doc = read_bytes(data, file_name)
+        doc = read_bytes(data, file_name, fmt)   # the format detected above
     except (NotText, UnsupportedFormat) as e:
         return rec, ParseResult(layout="none", status="failed", kind="unknown", errors=[str(e)]), []
     except Exception as e:  # a reader bug must not stop the run
