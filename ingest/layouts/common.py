@@ -50,10 +50,23 @@ def _table_labels(doc: Document) -> list[set[str]]:
 _compiled = lru_cache(maxsize=1024)(re.compile)   # layouts pass the same few dozen patterns
 
 
+@lru_cache(maxsize=1024)
+def _label_hits(pattern: str) -> dict[str, bool]:
+    """Whether `pattern` finds something in a label, by label: the forms of one kind
+    print the same labels, so a label is searched once, not in every document."""
+    return {}
+
+
 def find_cells(doc: Document, pattern: str) -> Iterable[tuple[Table, int, int, Cell]]:
     search = _compiled(pattern).search
+    hits = _label_hits(pattern)
+    if len(hits) > 16384:   # a bound, for corpora of ever new labels
+        hits.clear()
     for t, r, c, cell, label in labelled_cells(doc):
-        if search(label):
+        hit = hits.get(label)
+        if hit is None:
+            hit = hits[label] = search(label) is not None
+        if hit:
             yield t, r, c, cell
 
 
