@@ -137,8 +137,10 @@ def parse_text(text: str) -> list:
     canon = canonical_lines(_clean_lines(text))
     nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
     raw = [ln for ln in canon if ln is not None]
-    # most lines have no tab: running text or blank, told without a call
-    kinds = [_kind(ln) if "\t" in ln else "text" if ln.strip() else "blank" for ln in raw]
+    # most lines have no tab: running text or blank, told without a call; most lines
+    # with one are cells (one tab, first: what _CELL matches)
+    kinds = [("cell" if ln[0] == "\t" and ln.count("\t") == 1 else _kind(ln)) if "\t" in ln
+             else "text" if ln.strip() else "blank" for ln in raw]
 
     blocks: list = []
     cell_table: _CellTable | None = None
