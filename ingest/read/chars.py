@@ -228,6 +228,7 @@ def restore_printed(doc, obj) -> None:
         return
 
     keys = p.keys
+    restore = p.restore
 
     def walk(o):
         if isinstance(o, list):
@@ -241,12 +242,18 @@ def restore_printed(doc, obj) -> None:
         values = o.__dict__
         for name, printed in fields:
             v = values[name]
-            if isinstance(v, str):
+            cls = type(v)
+            if cls in _LEAVES:   # most fields: nothing to restore, nothing inside
+                continue
+            if cls is str or isinstance(v, str):
                 if printed and not keys.isdisjoint(v):   # else its view is as printed
-                    setattr(o, name, p.restore(v, line))
-            elif isinstance(v, list) or _fields_of(type(v)) is not None:
+                    setattr(o, name, restore(v, line))
+            elif isinstance(v, list) or _fields_of(cls) is not None:
                 walk(v)
     walk(obj)
+
+
+_LEAVES = frozenset({type(None), int, float, bool})
 
 
 _FIELDS: dict[type, tuple[tuple[str, bool], ...] | None] = {}
