@@ -305,7 +305,7 @@ def check_sums(report: Report) -> list[QualityFlag]:
 
 # ---------------------------------------------------------------- scored tables
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One scored row of a table (indicator or rubric item), format-neutral."""
     name: str
@@ -317,7 +317,7 @@ class Row:
     level2: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class ScoredTable:
     title: str                      # for messages: 部门整体支出绩效指标, 项目「…」, 评分表
     rows: list[Row]
@@ -845,7 +845,7 @@ def check_other_department(report: Report, department_names: Iterable[str] = ())
 
 # ---------------------------------------------------------------- narrative figures
 
-@dataclass
+@dataclass(slots=True)
 class _Figure:
     amount: float | None
     text: str

@@ -27,7 +27,7 @@ def _nows(text: str) -> str:
 _DEPT_SUFFIX = (r"(?:局|委员会|委|办公室|办|中心|院|馆|站|所|队|会|厅|署|部|处|社|庭|台)")
 
 
-@dataclass
+@dataclass(slots=True)   # slots: a document has hundreds of lines
 class Line:
     no: int
     text: str
