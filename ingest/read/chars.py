@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _PINYIN_SYLLABLE = (
@@ -120,9 +122,9 @@ def apply_view(doc):
         doc.meta["view_applied"] = True
         doc.meta["view_is_printed"] = True   # no block has a `printed` text
         return doc
+    if not traditional:   # only the blocks with a character to fold: found in `joined`
+        items = _holding(_FOLDABLE, items, joined)
     for x in items:
-        if not traditional and not _FOLDABLE.search(x.text):
-            continue   # nothing to fold in this one
         v = view(x.text, traditional)
         if v != x.text:
             x.printed = x.text
@@ -131,6 +133,20 @@ def apply_view(doc):
     if traditional:
         doc.meta["script"] = "traditional"
     return doc
+
+
+def _holding(pattern: re.Pattern, items: list, joined: str) -> list:
+    """The items whose text `pattern` finds something in, given `joined`, their texts
+    joined by newlines (where the pattern finds nothing): one search per such item,
+    none for the others."""
+    starts = list(accumulate((len(x.text) + 1 for x in items), initial=0))
+    out = []
+    m = pattern.search(joined)
+    while m:
+        k = bisect_right(starts, m.start()) - 1
+        out.append(items[k])
+        m = pattern.search(joined, starts[k + 1])
+    return out
 
 
 # ---------------------------------------------------------------- back to printed
@@ -170,12 +186,16 @@ class _Printed:
         self.chars = {a: c.most_common(1)[0][0] for a, c in counts.items()}
         self.keys = frozenset(self.chars)
         self.table = str.maketrans(self.chars)
+        # finds a view character that prints otherwise: `not keys.isdisjoint(s)`, a scan
+        # in C instead of a set lookup per character (section bodies are long)
+        self.has_key = re.compile("[" + "".join(map(re.escape, sorted(self.keys))) + "]").search \
+            if self.keys else _finds_nothing
 
     def restore(self, s: str, line: int | None = None) -> str:
         """The printed form of a view string: from the cell or paragraph on the same
         source line when it holds it, else from anywhere in the document, else line
         by line (a text put together from several lines, such as a Markdown body)."""
-        if not s or self.keys.isdisjoint(s):
+        if not s or not self.has_key(s):
             return s
         local = self.by_line.get(line, []) if line else []
         whole = [k for k, (v, _) in enumerate(local) if v.strip() == s]
@@ -199,7 +219,7 @@ class _Printed:
         the document's text (blocks printed as viewed included: there it stays as it
         is), else piece by piece between the Markdown marks that sections add (`**`,
         a backslash escape), else character by character."""
-        if not s or self.keys.isdisjoint(s):
+        if not s or not self.has_key(s):
             return s
         if self.whole_text is None:
             blocks = [x for x in _blocks_text(self.doc) if not x.printed or len(x.printed) == len(x.text)]
@@ -215,6 +235,10 @@ class _Printed:
         return s.translate(self.table)   # character by character
 
 
+def _finds_nothing(s: str) -> None:
+    return None
+
+
 # what prose.md_escape and the section builders add to a line: bold marks, and the
 # backslash before a character Markdown would read as markup
 _MARKDOWN_MARK = re.compile(r"(\*\*|\\(?=[\\`*_{}\[\]<>#|+\-.)]))")
@@ -227,7 +251,7 @@ def restore_printed(doc, obj) -> None:
     if not p.active:
         return
 
-    keys = p.keys
+    has_key = p.has_key
     restore = p.restore
 
     def walk(o):
@@ -246,7 +270,7 @@ def restore_printed(doc, obj) -> None:
             if cls in _LEAVES:   # most fields: nothing to restore, nothing inside
                 continue
             if cls is str or isinstance(v, str):
-                if printed and not keys.isdisjoint(v):   # else its view is as printed
+                if printed and has_key(v):   # else its view is as printed
                     setattr(o, name, restore(v, line))
             elif isinstance(v, list) or _fields_of(cls) is not None:
                 walk(v)
