@@ -47,6 +47,14 @@ def _table_labels(doc: Document) -> list[set[str]]:
     return list(by_table.values())
 
 
+def table_label_texts(doc: Document) -> list[str]:
+    """Each table's labels (table_labels) joined, each after a newline: whether a label
+    of the table starts with `p` is `"\\n" + p in text`, one search instead of a loop
+    (a label holds no whitespace)."""
+    return doc.memo("common.table_label_texts",
+                    lambda d: ["\n" + "\n".join(labels) for labels in table_labels(d)])
+
+
 _compiled = lru_cache(maxsize=1024)(re.compile)   # layouts pass the same few dozen patterns
 
 
