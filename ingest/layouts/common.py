@@ -41,10 +41,14 @@ def table_labels(doc: Document) -> list[set[str]]:
 
 
 def _table_labels(doc: Document) -> list[set[str]]:
-    by_table: dict[int, set[str]] = {id(t): set() for t in doc.tables}
-    for t, _, _, _, label in labelled_cells(doc):
-        by_table[id(t)].add(label)
-    return list(by_table.values())
+    cells = labelled_cells(doc)   # table by table, every cell of each
+    out = []
+    start = 0
+    for t in doc.tables:
+        end = start + sum(len(row.cells) for row in t.rows)
+        out.append({x[4] for x in cells[start:end]})
+        start = end
+    return out
 
 
 def table_label_texts(doc: Document) -> list[str]:
