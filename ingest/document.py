@@ -138,6 +138,6 @@ class Document:
             if isinstance(b, Paragraph):
                 lines.append(b.printed or b.text)
             else:
-                for row in b.rows:
-                    lines.append("\t".join([(c.printed or c.text).replace("\n", " ") for c in row.cells]))
+                for row in b.rows:   # a cell's line breaks become spaces (one replace a row)
+                    lines.append("\t".join([c.printed or c.text for c in row.cells]).replace("\n", " "))
         return "\n".join(lines)

@@ -101,22 +101,25 @@ def view(text: str, traditional: bool) -> str:
     return out
 
 
-def _blocks_text(doc):
+def _blocks_text(doc) -> list:
+    """Every paragraph and cell, in reading order."""
     from ..document import Paragraph
+    out = []
     for b in doc.blocks:
         if isinstance(b, Paragraph):
-            yield b
+            out.append(b)
         else:
             for row in b.rows:
-                yield from row.cells
+                out.extend(row.cells)
+    return out
 
 
 def apply_view(doc):
     """Give the document's blocks their matching view (see module doc). Idempotent."""
     if doc.meta.get("view_applied"):
         return doc
-    items = list(_blocks_text(doc))
-    joined = "\n".join(x.text for x in items)
+    items = _blocks_text(doc)
+    joined = "\n".join([x.text for x in items])
     traditional = is_traditional(joined)
     if not traditional and not _FOLDABLE.search(joined):   # nothing to fold: the common case
         doc.meta["view_applied"] = True
