@@ -57,6 +57,7 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _TRADITIONAL_ONLY = re.compile("[們個這國發會說對時關經過還與為體產麼頭實現點動電進來種問業樣應從報長務區華員開計處"
                                "義後質無當學邊設費額預決績評門財單項標準級類數據狀況續優劃範圍協調檢歲辦]")
 _FOLDABLE = re.compile("[" + "".join(map(chr, _FOLD)) + "]")
+_VIEW_CHARS = re.compile("[" + _TRADITIONAL_ONLY.pattern[1:-1] + "".join(map(chr, _FOLD)) + "]")
 
 
 def _t2s():
@@ -120,8 +121,11 @@ def apply_view(doc):
         return doc
     items = _blocks_text(doc)
     joined = "\n".join([x.text for x in items])
-    traditional = is_traditional(joined)
-    if not traditional and not _FOLDABLE.search(joined):   # nothing to fold: the common case
+    # the common case: neither a character only Traditional text uses (is_traditional
+    # looks for one first) nor one to fold, told in one scan instead of two
+    hit = _VIEW_CHARS.search(joined)
+    traditional = hit is not None and is_traditional(joined)
+    if not traditional and (hit is None or not _FOLDABLE.search(joined)):   # nothing to fold
         doc.meta["view_applied"] = True
         doc.meta["view_is_printed"] = True   # no block has a `printed` text
         return doc
