@@ -909,6 +909,10 @@ _REPORT_FIELDS = {"self_score": "自评得分", "staff_authorized": "人员编�
 
 def check_narrative_figures(report: Report) -> list[QualityFlag]:
     flags = []
+    table_figures: dict[tuple[str, str], FinanceItem] = {}   # the first of each, as printed
+    for f in report.finance:
+        if f.unit == "all" and f.amount is not None:
+            table_figures.setdefault((f.statement, f.item), f)
     for key in sorted(report.narrative_figures or {}):
         for fig in _figures(report.narrative_figures[key]):
             if fig.amount is None:
@@ -917,9 +921,7 @@ def check_narrative_figures(report: Report) -> list[QualityFlag]:
             where = f"（第 {fig.line} 行）" if fig.line else ""
             if "." in key:
                 statement, item = key.split(".", 1)
-                table = next((f for f in report.finance if f.statement == statement
-                              and f.item == item and f.unit == "all" and f.amount is not None),
-                             None)
+                table = table_figures.get((statement, item))
                 if table is None:
                     continue
                 if fig.line and table.line == fig.line:
