@@ -124,6 +124,7 @@ def apply_view(doc):
     # the common case: neither a character only Traditional text uses (is_traditional
     # looks for one first) nor one to fold, told in one scan instead of two
     hit = _VIEW_CHARS.search(joined)
+    _t2s()   # OpenCC loads with a process's first document, whatever it holds (as before)
     traditional = hit is not None and is_traditional(joined)
     if not traditional and (hit is None or not _FOLDABLE.search(joined)):   # nothing to fold
         doc.meta["view_applied"] = True
