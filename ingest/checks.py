@@ -81,11 +81,19 @@ def check_report(report: Report, department_names: Iterable[str] = ()) -> list[Q
     Pure: the report is not modified (the pipeline appends the result to report.flags).
     """
     names = list(department_names or ())
+    tables = None
+
+    def scored(r: Report) -> list[ScoredTable]:   # three checks read the same tables
+        nonlocal tables
+        if tables is None:
+            tables = scored_tables(r)
+        return tables
+
     checks = [
         check_sums,
-        check_weights,
-        check_scores,
-        check_total_scores,
+        lambda r: check_weights(r, scored(r)),
+        lambda r: check_scores(r, scored(r)),
+        lambda r: check_total_scores(r, scored(r)),
         check_overspent,
         lambda r: check_other_department(r, names),
         check_narrative_figures,
@@ -273,8 +281,10 @@ def check_sums(report: Report) -> list[QualityFlag]:
                 continue
             complete = len(parts) == len(part_items)
             s = sum(p.amount for p in parts)
-            tol = sum(_tol(f) for f in parts + [total]) + EPS
             diff = s - total.amount
+            if abs(diff) <= EPS:   # adds up: within any tolerance (tol >= EPS)
+                continue
+            tol = sum(_tol(f) for f in parts + [total]) + EPS
             if abs(diff) <= tol:
                 continue
             negative = any(p.amount < 0 for p in parts)
@@ -305,7 +315,7 @@ def check_sums(report: Report) -> list[QualityFlag]:
 
 # ---------------------------------------------------------------- scored tables
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One scored row of a table (indicator or rubric item), format-neutral."""
     name: str
@@ -317,7 +327,7 @@ class Row:
     level2: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class ScoredTable:
     title: str                      # for messages: 部门整体支出绩效指标, 项目「…」, 评分表
     rows: list[Row]
@@ -444,10 +454,11 @@ def _groups(rows: list[Row]) -> Iterator[tuple[str, float, list[Row]]]:
         yield _label_name(key[1]), points[key], groups[key]
 
 
-def check_weights(report: Report) -> list[QualityFlag]:
-    """Weights vs the printed total (100 by default), and vs printed group points."""
+def check_weights(report: Report, tables: list[ScoredTable] | None = None) -> list[QualityFlag]:
+    """Weights vs the printed total (100 by default), and vs printed group points.
+    `tables`: the report's scored_tables, when the caller has them."""
     flags = []
-    for t in scored_tables(report):
+    for t in scored_tables(report) if tables is None else tables:
         rows = t.rows
         if not rows or not any(r.weight is not None for r in rows):
             continue
@@ -477,11 +488,11 @@ def check_weights(report: Report) -> list[QualityFlag]:
     return flags
 
 
-def check_scores(report: Report) -> list[QualityFlag]:
+def check_scores(report: Report, tables: list[ScoredTable] | None = None) -> list[QualityFlag]:
     """A score above its weight: every row, the budget rows, and merged weight cells
     (blank 分值 below a printed one) whose rows' scores together exceed it."""
     flags = []
-    for t in scored_tables(report):
+    for t in scored_tables(report) if tables is None else tables:
         for r in t.rows:
             if r.weight is not None and r.score is not None and r.score > r.weight + EPS:
                 flags.append(_flag(SCORE_EXCEEDS_WEIGHT, (
@@ -567,9 +578,10 @@ def _score_mismatch(t: ScoredTable, stated: float, stated_text: str | None,
         f"（差 {_fmt_diff(diff)} 分）"))
 
 
-def check_total_scores(report: Report) -> list[QualityFlag]:
+def check_total_scores(report: Report, tables: list[ScoredTable] | None = None) -> list[QualityFlag]:
     flags = []
-    tables = scored_tables(report)
+    if tables is None:
+        tables = scored_tables(report)
     for t in tables:
         if t.total_score is None:
             continue
@@ -845,7 +857,7 @@ def check_other_department(report: Report, department_names: Iterable[str] = ())
 
 # ---------------------------------------------------------------- narrative figures
 
-@dataclass
+@dataclass(slots=True)
 class _Figure:
     amount: float | None
     text: str
@@ -897,6 +909,10 @@ _REPORT_FIELDS = {"self_score": "自评得分", "staff_authorized": "人员编�
 
 def check_narrative_figures(report: Report) -> list[QualityFlag]:
     flags = []
+    table_figures: dict[tuple[str, str], FinanceItem] = {}   # the first of each, as printed
+    for f in report.finance:
+        if f.unit == "all" and f.amount is not None:
+            table_figures.setdefault((f.statement, f.item), f)
     for key in sorted(report.narrative_figures or {}):
         for fig in _figures(report.narrative_figures[key]):
             if fig.amount is None:
@@ -905,9 +921,7 @@ def check_narrative_figures(report: Report) -> list[QualityFlag]:
             where = f"（第 {fig.line} 行）" if fig.line else ""
             if "." in key:
                 statement, item = key.split(".", 1)
-                table = next((f for f in report.finance if f.statement == statement
-                              and f.item == item and f.unit == "all" and f.amount is not None),
-                             None)
+                table = table_figures.get((statement, item))
                 if table is None:
                     continue
                 if fig.line and table.line == fig.line:

@@ -31,7 +31,7 @@ def trim_lines(text: str) -> str:
     return "\n".join(lines)
 
 
-@dataclass
+@dataclass(slots=True)   # slots: a document has hundreds of these, built and dropped
 class Cell:
     text: str
     line: int = 0
@@ -43,7 +43,7 @@ class Cell:
         return [ln.strip() for ln in self.text.split("\n")]
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     cells: list[Cell]
     line: int = 0
@@ -56,7 +56,7 @@ class Row:
         return len(self.cells)
 
 
-@dataclass
+@dataclass(slots=True)
 class Table:
     rows: list[Row]
     line: int = 0
@@ -74,7 +74,7 @@ class Table:
                 for row in self.rows]
 
 
-@dataclass
+@dataclass(slots=True)
 class Paragraph:
     text: str
     line: int = 0
@@ -138,6 +138,6 @@ class Document:
             if isinstance(b, Paragraph):
                 lines.append(b.printed or b.text)
             else:
-                for row in b.rows:
-                    lines.append("\t".join([(c.printed or c.text).replace("\n", " ") for c in row.cells]))
+                for row in b.rows:   # a cell's line breaks become spaces (one replace a row)
+                    lines.append("\t".join([c.printed or c.text for c in row.cells]).replace("\n", " "))
         return "\n".join(lines)

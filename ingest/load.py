@@ -24,10 +24,11 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from . import schema
-from .model import ParseResult, Report
+from .model import ParseResult, Report, compact_pickle
 from .normalise.regions import Region
 
 
+@compact_pickle
 @dataclass
 class DocumentRecord:
     sha256: str

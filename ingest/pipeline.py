@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import sys
@@ -83,7 +84,7 @@ def parse_bytes(data: bytes, file_name: str) -> tuple[load.DocumentRecord, Parse
         return rec, ParseResult(layout="none", status="failed", kind="unknown",
                                 errors=["空文件：没有任何内容 / empty file"]), []
     try:
-        doc = read_bytes(data, file_name)
+        doc = read_bytes(data, file_name, fmt)   # the format detected above
     except (NotText, UnsupportedFormat) as e:
         return rec, ParseResult(layout="none", status="failed", kind="unknown", errors=[str(e)]), []
     except Exception as e:  # a reader bug must not stop the run
@@ -313,11 +314,18 @@ class _Workers:
         self.n = default_workers() if workers is None else max(1, int(workers))
         self.known = frozenset(known)
         self.pool = None
+        self.frozen = False
         if self.n > 1:
             from concurrent.futures import ProcessPoolExecutor
 
             from .normalise.regions import gazetteer
             gazetteer()         # loaded once here, inherited by the forked workers
+            # what exists now (modules, the gazetteer) lives as long as the run: kept out
+            # of the cyclic collector, whose full passes would otherwise walk all of it
+            # again and again in every worker (and touch, so copy, the shared pages)
+            gc.collect()
+            gc.freeze()
+            self.frozen = True
             self.pool = ProcessPoolExecutor(self.n, mp_context=_mp_context(),
                                             initializer=_init_worker, initargs=(self.known,))
 
@@ -327,6 +335,9 @@ class _Workers:
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
 
     def map(self, fn, iterable):
         if self.pool is None:

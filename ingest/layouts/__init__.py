@@ -69,7 +69,7 @@ def _parse_document(doc: Document) -> ParseResult:
             # only a mention or a blank form (a notice's attached template)
             return ParseResult(layout="none", status="failed", kind=kind, errors=[_KIND_MESSAGES[kind]])
         return result
-    full = "\n".join(l.text for l in ls)
+    full = "\n".join([l.text for l in ls])
     if not _SELF_EVAL.search(full):
         kind = "budget_or_final_accounts" if _NOT_SELF_EVAL.search(full) else "not_self_evaluation"
         return ParseResult(layout="none", status="failed", kind=kind, errors=[

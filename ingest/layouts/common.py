@@ -41,19 +41,44 @@ def table_labels(doc: Document) -> list[set[str]]:
 
 
 def _table_labels(doc: Document) -> list[set[str]]:
-    by_table: dict[int, set[str]] = {id(t): set() for t in doc.tables}
-    for t, _, _, _, label in labelled_cells(doc):
-        by_table[id(t)].add(label)
-    return list(by_table.values())
+    cells = labelled_cells(doc)   # table by table, every cell of each
+    out = []
+    start = 0
+    for t in doc.tables:
+        end = start + sum(len(row.cells) for row in t.rows)
+        out.append({x[4] for x in cells[start:end]})
+        start = end
+    return out
+
+
+def table_label_texts(doc: Document) -> list[str]:
+    """Each table's labels (table_labels) joined, each after a newline: whether a label
+    of the table starts with `p` is `"\\n" + p in text`, one search instead of a loop
+    (a label holds no whitespace)."""
+    return doc.memo("common.table_label_texts",
+                    lambda d: ["\n" + "\n".join(labels) for labels in table_labels(d)])
 
 
 _compiled = lru_cache(maxsize=1024)(re.compile)   # layouts pass the same few dozen patterns
 
 
+@lru_cache(maxsize=1024)
+def _label_hits(pattern: str) -> dict[str, bool]:
+    """Whether `pattern` finds something in a label, by label: the forms of one kind
+    print the same labels, so a label is searched once, not in every document."""
+    return {}
+
+
 def find_cells(doc: Document, pattern: str) -> Iterable[tuple[Table, int, int, Cell]]:
     search = _compiled(pattern).search
+    hits = _label_hits(pattern)
+    if len(hits) > 16384:   # a bound, for corpora of ever new labels
+        hits.clear()
     for t, r, c, cell, label in labelled_cells(doc):
-        if search(label):
+        hit = hits.get(label)
+        if hit is None:
+            hit = hits[label] = search(label) is not None
+        if hit:
             yield t, r, c, cell
 
 

@@ -27,7 +27,7 @@ def _nows(text: str) -> str:
 _DEPT_SUFFIX = (r"(?:局|委员会|委|办公室|办|中心|院|馆|站|所|队|会|厅|署|部|处|社|庭|台)")
 
 
-@dataclass
+@dataclass(slots=True)   # slots: a document has hundreds of lines
 class Line:
     no: int
     text: str
@@ -42,6 +42,35 @@ def lines(doc: Document) -> list[Line]:
 
 
 def _lines(doc: Document) -> list[Line]:
+    """One pass over the whole text instead of one per line: the texts joined, their
+    spaces folded at once, split and stripped (what the loop below does line by line).
+    A paragraph holding a newline is one line, so such a document takes the loop."""
+    nos: list[int] = []
+    texts: list[str] = []
+    for b in doc.blocks:
+        if isinstance(b, Paragraph):
+            if "\n" in b.text:
+                return _lines_one_by_one(doc)
+            nos.append(b.line)
+            texts.append(b.text)
+            continue
+        for row in b.rows:
+            for cell in row.cells:
+                text = cell.text
+                if "\n" not in text:
+                    nos.append(cell.line)
+                    texts.append(text)
+                else:   # a line per line of the cell, numbered on from the cell's
+                    parts = text.split("\n")
+                    nos.extend(range(cell.line, cell.line + len(parts)))
+                    texts.extend(parts)
+    joined = "\n".join(texts)
+    if "\t" in joined or "\u3000" in joined or "\xa0" in joined or "  " in joined:
+        joined = _HSPACE.sub(" ", joined)   # (_HSPACE does not match the newlines)
+    return [Line(no, t) for no, t in zip(nos, map(str.strip, joined.split("\n"))) if t]
+
+
+def _lines_one_by_one(doc: Document) -> list[Line]:
     out = []
     for no, text in _text_lines(doc):
         if "\t" in text or "\u3000" in text or "\xa0" in text or "  " in text:
@@ -484,11 +513,28 @@ _EXPERIENCE_HEAD = re.compile(r"(经验|做法)")
 _APPLICATION_HEAD = re.compile(r"(结果应用|结果拟应用|应用情况)")
 _TOP_HEAD = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|第[一二三四五六七八九十]+[章部分])")
 _SUB_HEAD = re.compile(r"^(?:[（(][一二三四五六七八九十]{1,3}[)）]|\d{1,2}[.、．](?!\d))")
+# what a heading of either kind starts with: most lines are told without a regex
+_TOP_FIRST = frozenset("一二三四五六七八九十第")
+_SUB_FIRST = frozenset("（(")
+
+
+def _is_top_head(t: str) -> bool:
+    return t[:1] in _TOP_FIRST and _TOP_HEAD.match(t) is not None
+
+
+def _is_sub_head(t: str) -> bool:
+    first = t[:1]
+    return (first in _SUB_FIRST or first.isdecimal()) and _SUB_HEAD.match(t) is not None
+
+
 _ITEM_SPLIT = re.compile(
     r"(?:(?<=[。；;])|^)\s*(?=(?:[一二三四五六七八九十]是|\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十][)）]))")
 
 
+@lru_cache(maxsize=16384)
 def heading_kind(text: str) -> str | None:
+    """Cached: findings and sections ask about the same lines, and forms of one kind
+    print the same headings."""
     t = _nows(text)
     if len(t) > 40:
         return None
@@ -541,7 +587,8 @@ def findings(ls: list[Line]) -> list[Finding]:
     mode = None
     for ln in ls:
         t = ln.text
-        is_head = bool(_TOP_HEAD.match(t) or _SUB_HEAD.match(t) or len(t) <= 24 and "。" not in t and "；" not in t)
+        top, sub = _is_top_head(t), _is_sub_head(t)
+        is_head = top or sub or len(t) <= 24 and "。" not in t and "；" not in t
         kind = heading_kind(t) if is_head else None   # only a heading's kind is used below
         if kind and is_head:
             mode = kind
@@ -550,10 +597,10 @@ def findings(ls: list[Line]) -> list[Finding]:
             if len(rest) == 2 and len(rest[1]) > 8:
                 out.extend(findings_from_text(rest[1], kind, ln.no))
             continue
-        if _TOP_HEAD.match(t) and not kind:
+        if top and not kind:
             mode = None
             continue
-        if mode and not (_SUB_HEAD.match(t) and len(t) <= 24 and not heading_kind(t)):
+        if mode and not (sub and len(t) <= 24 and not heading_kind(t)):
             if _NOTHING.fullmatch(t):
                 continue
             out.extend(findings_from_text(t, mode, ln.no))
@@ -569,14 +616,14 @@ def sections_from_lines(ls: list[Line]) -> list[Section]:
     heading, body, start = None, [], 0
     for ln in ls:
         t = ln.text
-        if _TOP_HEAD.match(t) and len(t) <= 40:
+        if len(t) <= 40 and _is_top_head(t):
             if heading is not None or body:
                 out.append(Section(heading or "", "\n\n".join(body), start))
             heading, body, start = t, [], ln.no
             continue
         if heading is None and not body:
             start = ln.no
-        if _SUB_HEAD.match(t) and len(t) <= 30 and "。" not in t and "；" not in t:
+        if len(t) <= 30 and "。" not in t and "；" not in t and _is_sub_head(t):
             body.append(f"**{md_escape(t)}**")
         else:
             body.append(md_escape(t))

@@ -19,8 +19,8 @@ NAME = "provincial_workbook"
 
 def matches(doc: Document) -> int:
     score = 0
-    for labels in common.table_labels(doc):
-        if any(l.startswith("项目名称") for l in labels):
+    for labels, text in zip(common.table_labels(doc), common.table_label_texts(doc)):
+        if "\n项目名称" in text:   # a label starting so
             score += 3
         if "指标性质" in labels or "度量单位" in labels:
             score += 3

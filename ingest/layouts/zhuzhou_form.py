@@ -22,12 +22,12 @@ _CELL_FIGURE = re.compile(r"^(?:其中[:：]?)?\s*(?P<label>[^:：]{2,30})[:：]
 
 def matches(doc: Document) -> int:
     score = 0
-    for labels in common.table_labels(doc):
-        if any(l.startswith("年初预算") for l in labels) and "年度资金总额" in labels:
+    for labels, text in zip(common.table_labels(doc), common.table_label_texts(doc)):
+        if "\n年初预算" in text and "年度资金总额" in labels:   # a label starting 年初预算
             score += 3
         if "三级指标" in labels and "得分" in labels:
             score += 2
-        if any(l.startswith("项目名称") for l in labels):
+        if "\n项目名称" in text:
             score -= 4   # project sheets belong to the workbook layout
     return score
 

@@ -28,7 +28,7 @@ _VALUE = re.compile(
     r"\s*(?P<post>以上|以内|以下)?$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     operator: str | None
     number: float | None

@@ -53,10 +53,12 @@ def _office_zip_kind(data: bytes) -> str | None:
     return None
 
 
-def read_bytes(data: bytes, file_name: str) -> Document:
-    """Detect the format and read. Raises NotText / UnsupportedFormat with a clear
+def read_bytes(data: bytes, file_name: str, fmt: str | None = None) -> Document:
+    """Detect the format (unless the caller already did: `fmt`, what `detect_format`
+    said of these bytes) and read. Raises NotText / UnsupportedFormat with a clear
     message. The Document's blocks carry the matching view (see chars.apply_view)."""
-    fmt = detect_format(data, file_name)
+    if fmt is None:
+        fmt = detect_format(data, file_name)
     if fmt == "txt":
         text, encoding = decode(data)
         doc = read_text(text, file_name=file_name, encoding=encoding)

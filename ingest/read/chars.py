@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _PINYIN_SYLLABLE = (
@@ -55,6 +57,7 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _TRADITIONAL_ONLY = re.compile("[們個這國發會說對時關經過還與為體產麼頭實現點動電進來種問業樣應從報長務區華員開計處"
                                "義後質無當學邊設費額預決績評門財單項標準級類數據狀況續優劃範圍協調檢歲辦]")
 _FOLDABLE = re.compile("[" + "".join(map(chr, _FOLD)) + "]")
+_VIEW_CHARS = re.compile("[" + _TRADITIONAL_ONLY.pattern[1:-1] + "".join(map(chr, _FOLD)) + "]")
 
 
 def _t2s():
@@ -99,30 +102,37 @@ def view(text: str, traditional: bool) -> str:
     return out
 
 
-def _blocks_text(doc):
+def _blocks_text(doc) -> list:
+    """Every paragraph and cell, in reading order."""
     from ..document import Paragraph
+    out = []
     for b in doc.blocks:
         if isinstance(b, Paragraph):
-            yield b
+            out.append(b)
         else:
             for row in b.rows:
-                yield from row.cells
+                out.extend(row.cells)
+    return out
 
 
 def apply_view(doc):
     """Give the document's blocks their matching view (see module doc). Idempotent."""
     if doc.meta.get("view_applied"):
         return doc
-    items = list(_blocks_text(doc))
-    joined = "\n".join(x.text for x in items)
-    traditional = is_traditional(joined)
-    if not traditional and not _FOLDABLE.search(joined):   # nothing to fold: the common case
+    items = _blocks_text(doc)
+    joined = "\n".join([x.text for x in items])
+    # the common case: neither a character only Traditional text uses (is_traditional
+    # looks for one first) nor one to fold, told in one scan instead of two
+    hit = _VIEW_CHARS.search(joined)
+    _t2s()   # OpenCC loads with a process's first document, whatever it holds (as before)
+    traditional = hit is not None and is_traditional(joined)
+    if not traditional and (hit is None or not _FOLDABLE.search(joined)):   # nothing to fold
         doc.meta["view_applied"] = True
         doc.meta["view_is_printed"] = True   # no block has a `printed` text
         return doc
+    if not traditional:   # only the blocks with a character to fold: found in `joined`
+        items = _holding(_FOLDABLE, items, joined)
     for x in items:
-        if not traditional and not _FOLDABLE.search(x.text):
-            continue   # nothing to fold in this one
         v = view(x.text, traditional)
         if v != x.text:
             x.printed = x.text
@@ -131,6 +141,20 @@ def apply_view(doc):
     if traditional:
         doc.meta["script"] = "traditional"
     return doc
+
+
+def _holding(pattern: re.Pattern, items: list, joined: str) -> list:
+    """The items whose text `pattern` finds something in, given `joined`, their texts
+    joined by newlines (where the pattern finds nothing): one search per such item,
+    none for the others."""
+    starts = list(accumulate((len(x.text) + 1 for x in items), initial=0))
+    out = []
+    m = pattern.search(joined)
+    while m:
+        k = bisect_right(starts, m.start()) - 1
+        out.append(items[k])
+        m = pattern.search(joined, starts[k + 1])
+    return out
 
 
 # ---------------------------------------------------------------- back to printed
@@ -170,12 +194,16 @@ class _Printed:
         self.chars = {a: c.most_common(1)[0][0] for a, c in counts.items()}
         self.keys = frozenset(self.chars)
         self.table = str.maketrans(self.chars)
+        # finds a view character that prints otherwise: `not keys.isdisjoint(s)`, a scan
+        # in C instead of a set lookup per character (section bodies are long)
+        self.has_key = re.compile("[" + "".join(map(re.escape, sorted(self.keys))) + "]").search \
+            if self.keys else _finds_nothing
 
     def restore(self, s: str, line: int | None = None) -> str:
         """The printed form of a view string: from the cell or paragraph on the same
         source line when it holds it, else from anywhere in the document, else line
         by line (a text put together from several lines, such as a Markdown body)."""
-        if not s or self.keys.isdisjoint(s):
+        if not s or not self.has_key(s):
             return s
         local = self.by_line.get(line, []) if line else []
         whole = [k for k, (v, _) in enumerate(local) if v.strip() == s]
@@ -199,7 +227,7 @@ class _Printed:
         the document's text (blocks printed as viewed included: there it stays as it
         is), else piece by piece between the Markdown marks that sections add (`**`,
         a backslash escape), else character by character."""
-        if not s or self.keys.isdisjoint(s):
+        if not s or not self.has_key(s):
             return s
         if self.whole_text is None:
             blocks = [x for x in _blocks_text(self.doc) if not x.printed or len(x.printed) == len(x.text)]
@@ -221,6 +249,10 @@ class _Printed:
         return s.translate(self.table)   # character by character
 
 
+def _finds_nothing(s: str) -> None:
+    return None
+
+
 # what prose.md_escape and the section builders add to a line: bold marks, and the
 # backslash before a character Markdown would read as markup
 _MARKDOWN_MARK = re.compile(r"(\*\*|\\(?=[\\`*_{}\[\]<>#|+\-.)]))")
@@ -233,7 +265,8 @@ def restore_printed(doc, obj) -> None:
     if not p.active:
         return
 
-    keys = p.keys
+    has_key = p.has_key
+    restore = p.restore
 
     def walk(o):
         if isinstance(o, list):
@@ -247,12 +280,18 @@ def restore_printed(doc, obj) -> None:
         values = o.__dict__
         for name, printed in fields:
             v = values[name]
-            if isinstance(v, str):
-                if printed and not keys.isdisjoint(v):   # else its view is as printed
-                    setattr(o, name, p.restore(v, line))
-            elif isinstance(v, list) or _fields_of(type(v)) is not None:
+            cls = type(v)
+            if cls in _LEAVES:   # most fields: nothing to restore, nothing inside
+                continue
+            if cls is str or isinstance(v, str):
+                if printed and has_key(v):   # else its view is as printed
+                    setattr(o, name, restore(v, line))
+            elif isinstance(v, list) or _fields_of(cls) is not None:
                 walk(v)
     walk(obj)
+
+
+_LEAVES = frozenset({type(None), int, float, bool})
 
 
 _FIELDS: dict[type, tuple[tuple[str, bool], ...] | None] = {}

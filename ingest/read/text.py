@@ -134,11 +134,17 @@ def _continues(table: _CellTable, raw: list[str], kinds: list[str], i: int, blan
 def parse_text(text: str) -> list:
     """Text -> blocks (Paragraph | Table). Pipe rows, ' |' cell lines and tables
     flattened onto one line are read too (see textvariants)."""
-    canon = canonical_lines(_clean_lines(text))
-    nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
-    raw = [ln for ln in canon if ln is not None]
-    # most lines have no tab: running text or blank, told without a call
-    kinds = [_kind(ln) if "\t" in ln else "text" if ln.strip() else "blank" for ln in raw]
+    lines = _clean_lines(text)
+    if "|" in text:   # pipe rows and ' |' cells rewritten, separator lines dropped
+        canon = canonical_lines(lines)
+        nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
+        raw = [ln for ln in canon if ln is not None]
+    else:   # nothing for canonical_lines to do
+        nos, raw = range(1, len(lines) + 1), lines
+    # most lines have no tab: running text or blank, told without a call; most lines
+    # with one are cells (one tab, first: what _CELL matches)
+    kinds = [("cell" if ln[0] == "\t" and ln.count("\t") == 1 else _kind(ln)) if "\t" in ln
+             else "text" if ln.strip() else "blank" for ln in raw]
 
     blocks: list = []
     cell_table: _CellTable | None = None

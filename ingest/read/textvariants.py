@@ -25,14 +25,11 @@ _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s
 _CELL_BAR = re.compile(r"^(?P<text>[^|\t]*?)\s*\|\s*$")
 
 
-_has_pipe = re.compile(r"\|").search
-
-
 def canonical_lines(lines: list[str]) -> list[str | None]:
     """The lines rewritten into the reader's table forms; None for a line to drop
     (a pipe table's separator). The list is as long as the input."""
     out: list[str | None] = list(lines)
-    if not any(map(_has_pipe, lines)):   # every rewrite here needs a pipe
+    if "|" not in "".join(lines):   # every rewrite here needs a pipe
         return out
     pipe_rows = [bool(_PIPE_ROW.match(ln)) and ln.count("|") >= 2 for ln in lines]
     bar_cells = [not pipe_rows[i] and bool(_CELL_BAR.match(ln)) and "|" in ln
