@@ -53,12 +53,8 @@ def site(corpus_db, tmp_path_factory):
     conn.close()
     subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file",
                     str(work / "inspect.json")], check=True, cwd=ROOT, capture_output=True)
-    with open(work / "serve.log", "wb") as log:
-        try:
-            with running(db, work / "inspect.json", workers=2, log=log) as served:
-                yield served.url, {"report": report_id, "department": dept_id}
-        except RuntimeError as e:
-            raise RuntimeError(f"{e}:\n" + (work / "serve.log").read_text(errors="replace"))
+    with running(db, work / "inspect.json", workers=2, log=work / "serve.log") as served:
+        yield served.url, {"report": report_id, "department": dept_id}
 
 
 @pytest.fixture(scope="module")
