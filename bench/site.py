@@ -171,9 +171,9 @@ async def hammer(base: str, urls: list[str], clients: int, seconds: float, seed:
 
 
 def run(db: Path, clients: int, seconds: float, seed: int, workers: int,
-        use_wrk: bool) -> dict:
+        use_wrk: bool, settings: dict | None = None) -> dict:
     inspect_file = inspect(db)
-    with running(db, inspect_file, workers=workers, timeout=180) as site:
+    with running(db, inspect_file, workers=workers, settings=settings, timeout=180) as site:
         pages = sample_urls(db, seed)
         results = {}
         for page, urls in pages.items():
@@ -188,14 +188,15 @@ def run(db: Path, clients: int, seconds: float, seed: int, workers: int,
 
 
 def report(n: int, db: Path, clients: int, seconds: float, results: dict, m: dict,
-           workers: int, use_wrk: bool) -> str:
+           workers: int, use_wrk: bool, settings: dict | None = None) -> str:
     lines = [
         f"## Site: {n:,} reports, {clients} concurrent clients, {seconds:.0f} s per page",
         "",
         f"Machine: {machine_line(m)}. Database {db.stat().st_size / (1 << 30):,.2f} GiB"
         + (f" (`{db}`)" if not db.resolve().is_relative_to(ROOT.resolve()) else "") + ", "
         f"served immutable by `jixiao serve` ({workers} Datasette "
-        f"process{'es' if workers > 1 else ''}, as `make serve` on this machine) on "
+        f"process{'es' if workers > 1 else ''}, as `make serve` on this machine"
+        + "".join(f", `--setting {k} {v}`" for k, v in (settings or {}).items()) + ") on "
         "127.0.0.1; load from "
         + ("`wrk` (2 threads)" if use_wrk else "an asyncio + httpx client (wrk not installed)")
         + " on the same machine.",
@@ -220,6 +221,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--setting", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="a Datasette setting for the server, as in `jixiao serve --setting`")
     ap.add_argument("--workers", type=int, default=None,
                     help="server processes (default: the number of CPUs, as make serve)")
     ap.add_argument("--db", type=Path, default=None,
@@ -238,8 +241,10 @@ def main(argv: list[str]) -> int:
     m = machine()
     workers = args.workers or os.cpu_count() or 1
     use_wrk = shutil.which("wrk") is not None
-    results = run(db, args.clients, args.seconds, args.seed, workers, use_wrk)
-    text = report(n, db, args.clients, args.seconds, results, m, workers, use_wrk)
+    results = run(db, args.clients, args.seconds, args.seed, workers, use_wrk,
+                  dict(args.setting))
+    text = report(n, db, args.clients, args.seconds, results, m, workers, use_wrk,
+                  dict(args.setting))
     print(text, flush=True)
     write_section(f"site-{n}", text)
     ok = all(r["p95"] <= TARGET_P95_MS and r["errors"] == 0 for r in results.values())

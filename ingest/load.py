@@ -82,10 +82,10 @@ def known(db: sqlite_utils.Database, sha256: str, parser_version: str) -> bool:
     return row is not None
 
 
-def known_hashes(db: sqlite_utils.Database, parser_version: str) -> set[str]:
-    """Every sha256 already loaded by this parser version (one query for a whole run)."""
-    return {r[0] for r in db.execute(
-        "SELECT sha256 FROM documents WHERE parser_version = ?", [parser_version])}
+def loaded_documents(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    """(file_name, sha256, parser_version) of every loaded document: one query for a
+    whole run (what is known, what a new file would replace)."""
+    return db.execute("SELECT file_name, sha256, parser_version FROM documents").fetchall()
 
 
 def _delete_document(db: sqlite_utils.Database, doc_id: int) -> None:

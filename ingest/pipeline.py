@@ -134,8 +134,9 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
     summary = Summary()
     started = time.monotonic()
     bar = _progress(len(files), progress, out)
-    seen = load.known_hashes(db, PARSER_VERSION)   # loaded before, or earlier in this run
-    index = _SearchIndexer(db)
+    loaded = load.loaded_documents(db)
+    seen = {sha for _, sha, version in loaded if version == PARSER_VERSION}  # or earlier in this run
+    index = _SearchIndexer(db, loaded)
     writer = _BatchWriter(db, index)
     try:
         with _Workers(workers if len(files) > 1 else 1, seen) as pool, load.bulk_mode(db):
@@ -220,13 +221,14 @@ class _SearchIndexer:
     row by id.
     """
 
-    def __init__(self, db):
+    def __init__(self, db, loaded: list[tuple] | None = None):
+        """`loaded`: ``load.loaded_documents(db)``, when the caller has read it."""
         self.db = db
         self.enabled = search_index is not None
         self.rebuild = False
         self.tokens: dict = {}
         self.seconds = 0.0
-        rows = db.execute("SELECT file_name, sha256 FROM documents").fetchall()
+        rows = load.loaded_documents(db) if loaded is None else loaded
         self.names = {r[0] for r in rows}
         self.shas = {r[1] for r in rows}
 
