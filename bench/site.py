@@ -1,7 +1,7 @@
 """Site benchmark: page latency under concurrent clients at national size.
 
     python -m bench site [--reports N] [--seed S] [--clients 8] [--seconds 30] [--workers W]
-                         [--db PATH]
+                         [--setting NAME VALUE ...] [--db PATH]
 
 N defaults to JIXIAO_BENCH_REPORTS, else 100000. The database comes from the ingest
 benchmark (built first when missing: ``bench-cache/db-N-sS/jixiao.db``), or is the file

@@ -334,7 +334,7 @@ def sync_environment(base: jinja2.Environment) -> jinja2.Environment:
     through an async generator for each level of template nesting (page, base, block,
     include), and every expression is awaited. The citizen page bodies and the rows of
     the stock table pages render here instead, in one piece (about half the rendering
-    time of a report page, a third of a table page)."""
+    time of a report page, a fifth of a table page)."""
     env = base.__dict__.get("_jixiao_sync_twin")
     if env is None or env.loader is not base.loader:
         env = BodyEnvironment(loader=base.loader, autoescape=True)
