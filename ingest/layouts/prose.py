@@ -43,36 +43,23 @@ def lines(doc: Document) -> list[Line]:
 
 def _lines(doc: Document) -> list[Line]:
     """One pass over the whole text instead of one per line: the texts joined, their
-    spaces folded at once, split and stripped (what the loop below does line by line).
-    A paragraph holding a newline is one line, so such a document takes the loop."""
-    nos: list[int] = []
-    texts: list[str] = []
-    for b in doc.blocks:
-        if isinstance(b, Paragraph):
-            if "\n" in b.text:
-                return _lines_one_by_one(doc)
-            nos.append(b.line)
-            texts.append(b.text)
-            continue
-        for row in b.rows:
-            for cell in row.cells:
-                text = cell.text
-                if "\n" not in text:
-                    nos.append(cell.line)
-                    texts.append(text)
-                else:   # a line per line of the cell, numbered on from the cell's
-                    parts = text.split("\n")
-                    nos.extend(range(cell.line, cell.line + len(parts)))
-                    texts.extend(parts)
+    spaces folded at once, split and stripped (what `_lines_one_by_one` does line by
+    line). A paragraph holding a newline is one line, so such a document takes the loop."""
+    numbered = list(_text_lines(doc))
+    if not numbered:
+        return []
+    nos, texts = zip(*numbered)
     joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:    # a text held a newline
+        return _lines_one_by_one(numbered)
     if "\t" in joined or "\u3000" in joined or "\xa0" in joined or "  " in joined:
         joined = _HSPACE.sub(" ", joined)   # (_HSPACE does not match the newlines)
     return [Line(no, t) for no, t in zip(nos, map(str.strip, joined.split("\n"))) if t]
 
 
-def _lines_one_by_one(doc: Document) -> list[Line]:
+def _lines_one_by_one(numbered: list[tuple[int, str]]) -> list[Line]:
     out = []
-    for no, text in _text_lines(doc):
+    for no, text in numbered:
         if "\t" in text or "\u3000" in text or "\xa0" in text or "  " in text:
             text = _HSPACE.sub(" ", text)
         t = text.strip()
