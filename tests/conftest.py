@@ -29,6 +29,21 @@ def scratch_db(tmp_path, corpus_db) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def served_db(corpus_db, tmp_path_factory) -> tuple[Path, Path]:
+    """(database, inspect file): a copy of the corpus database to serve immutable, with
+    the table counts `make serve` writes (`datasette inspect`) beside it."""
+    import subprocess
+    import sys
+
+    work = tmp_path_factory.mktemp("served")
+    db = work / "jixiao.db"
+    shutil.copy(corpus_db, db)
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file",
+                    str(work / "inspect.json")], check=True, cwd=ROOT, capture_output=True)
+    return db, work / "inspect.json"
+
+
 def index_snapshot(conn) -> tuple:
     """Every FTS index's content (term, row, column, offset), which does not depend on
     how FTS5 laid out its segments, and the index state."""

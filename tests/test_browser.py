@@ -15,7 +15,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -36,13 +35,11 @@ CHART_SVG = re.compile(r'class="jx-chart-view[^"]*"[^>]*>\s*(?:<[^>]+>\s*)*?<svg
 
 
 @pytest.fixture(scope="module")
-def site(corpus_db, tmp_path_factory):
+def site(served_db, tmp_path_factory):
     """A running `jixiao serve` (two workers), as `make serve` starts it; yields
     (base_url, ids)."""
-    work = tmp_path_factory.mktemp("browser-site")
-    db = work / "jixiao.db"
-    shutil.copy(corpus_db, db)
-    conn = sqlite3.connect(db)
+    db, inspect_file = served_db
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     # the report with the most indicators, and a department with published spending
     report_id = conn.execute(
         "SELECT report_id FROM report_summary ORDER BY indicator_count DESC, report_id"
@@ -51,9 +48,8 @@ def site(corpus_db, tmp_path_factory):
         "SELECT department_id FROM report_summary WHERE expenditure_total IS NOT NULL"
         " AND department_id IS NOT NULL ORDER BY report_id LIMIT 1").fetchone()[0]
     conn.close()
-    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file",
-                    str(work / "inspect.json")], check=True, cwd=ROOT, capture_output=True)
-    with running(db, work / "inspect.json", workers=2, log=work / "serve.log") as served:
+    log = tmp_path_factory.mktemp("browser-site") / "serve.log"
+    with running(db, inspect_file, workers=2, log=log) as served:
         yield served.url, {"report": report_id, "department": dept_id}
 
 

@@ -6,10 +6,7 @@ import asyncio
 import http.cookiejar
 import json
 import re
-import shutil
 import socket
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -17,18 +14,6 @@ from pathlib import Path
 import pytest
 
 from ingest.serve import FairAcceptLoop, running
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def served_db(corpus_db, tmp_path_factory):
-    work = tmp_path_factory.mktemp("serve")
-    db = work / "jixiao.db"
-    shutil.copy(corpus_db, db)
-    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(db), "--inspect-file",
-                    str(work / "inspect.json")], check=True, cwd=ROOT, capture_output=True)
-    return db, work / "inspect.json"
 
 
 def get(url: str, opener=None):
