@@ -15,8 +15,11 @@ secret for all workers, so a cookie signed by one is valid on the others.
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -24,10 +27,15 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
+
+from datasette.app import Datasette
+from datasette.database import Database, Results
+from datasette.plugins import pm
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = "JIXIAO_SERVE"
@@ -54,13 +62,12 @@ class ServeConfig:
 def datasette(config: ServeConfig):
     """The site's Datasette instance over the immutable database `config.db`."""
     import yaml
-    from datasette.app import Datasette
 
     inspect_data = None
     if config.inspect_file:
         inspect_data = json.loads(Path(config.inspect_file).read_text(encoding="utf-8"))
     metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
-    return Datasette(
+    return SiteDatasette(
         [],
         immutables=[config.db],
         inspect_data=inspect_data,
@@ -71,6 +78,139 @@ def datasette(config: ServeConfig):
         settings={**SETTINGS, **config.settings},
         secret=config.secret or None,
     )
+
+
+# What Datasette reads from a database's schema, through one thread-pool round trip each:
+# a stock table page asks 22 such questions and runs 4 queries for its rows. An immutable
+# file's schema cannot change while it is served, so each answer is kept.
+SCHEMA_METHODS = (
+    "table_exists", "table_names", "view_names", "hidden_table_names", "table_columns",
+    "table_column_details", "primary_keys", "fts_table", "label_column_for_table",
+    "foreign_keys_for_table", "get_all_foreign_keys", "get_table_definition",
+    "get_view_definition", "attached_databases",
+)
+# Statements that read only the schema: `select … from sqlite_master where …` (one
+# table, no join or subquery) and `PRAGMA schema_version`.
+SCHEMA_SQL = re.compile(
+    r"\s*(?:select\s(?:(?!\b(?:from|join|select)\b)[^;])*?\bfrom\s+sqlite_master"
+    r"(?:\s+(?:where|order|limit)\b(?:(?!\b(?:from|join|select)\b)[^;])*)?"
+    r"|pragma\s+schema_version)\s*;?\s*",
+    re.IGNORECASE)
+SCHEMA_ANSWERS = 4096       # kept per database (least recently used dropped first)
+
+
+def _immutable_copy(value):
+    """A copy of a kept schema answer that the caller may change freely (lists of names
+    and of named tuples are copied shallowly: their items cannot change)."""
+    if isinstance(value, list) and all(isinstance(v, (str, int, float, tuple)) or v is None
+                                       for v in value):
+        return list(value)
+    if isinstance(value, (str, int, float, bool, tuple)) or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
+class ImmutableDatabase(Database):
+    """Datasette's Database for a file served immutable (``?immutable=1``): the answers
+    to schema questions (``SCHEMA_METHODS`` and ``SCHEMA_SQL``) are kept after the
+    first time, so a page no longer waits on the thread pool for each of them. Queries
+    of the data run as before."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._answers: OrderedDict = OrderedDict()
+
+    async def _kept(self, key, compute, fresh=_immutable_copy):
+        try:
+            value = self._answers[key]
+            self._answers.move_to_end(key)
+        except KeyError:
+            value = await compute()
+            self._answers[key] = value
+            if len(self._answers) > SCHEMA_ANSWERS:
+                self._answers.popitem(last=False)
+        return fresh(value)
+
+    async def execute(self, sql, params=None, truncate=False, custom_time_limit=None,
+                      page_size=None, log_sql_errors=True):
+        run = functools.partial(super().execute, sql, params, truncate, custom_time_limit,
+                                page_size, log_sql_errors)
+        if self.is_mutable or not isinstance(sql, str) or not SCHEMA_SQL.fullmatch(sql):
+            return await run()
+        key = ("execute", sql, _frozen(params), truncate, page_size)
+        return await self._kept(key, run, _fresh_results)
+
+
+def _fresh_results(results):
+    return Results(list(results.rows), results.truncated, results.description)
+
+
+def _frozen(params):
+    if isinstance(params, dict):
+        return tuple(sorted(params.items()))
+    return tuple(params) if params is not None else None
+
+
+def _keep_answer(name):
+    async def method(self, *args, **kwargs):
+        answer = getattr(super(ImmutableDatabase, self), name)
+        if self.is_mutable:
+            return await answer(*args, **kwargs)
+        return await self._kept((name, args, tuple(sorted(kwargs.items()))),
+                                lambda: answer(*args, **kwargs))
+    method.__name__ = name
+    method.__doc__ = f"Datasette's ``Database.{name}``, kept after the first answer."
+    return method
+
+
+for _name in SCHEMA_METHODS:
+    setattr(ImmutableDatabase, _name, _keep_answer(_name))
+
+
+class SiteDatasette(Datasette):
+    """Datasette for the site: every database file is immutable and the metadata is
+    fixed when the instance is made (metadata.yml; no plugin supplies metadata). Three
+    things Datasette redoes on every request are therefore done once:
+
+    - schema questions about the immutable files (``ImmutableDatabase``);
+    - ``refresh_schemas``, which reads every database's schema version before each
+      request in case a file changed: once all of them have been read, only a new
+      database makes it run again;
+    - the table ``allow`` rules of the metadata (``_table_permission_allows``), which
+      Datasette merges from a deep copy of the whole metadata twice per table page.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.databases = {name: self._immutable(db) for name, db in self.databases.items()}
+        self._schemas_read_for = None
+        self._table_allows: dict = {}
+
+    def _immutable(self, db):
+        if db.is_mutable or db.is_memory or not db.path or type(db) is not Database:
+            return db
+        served = ImmutableDatabase(self, db.path, is_mutable=False)
+        served.name, served.route = db.name, db.route
+        return served
+
+    def _databases_key(self):
+        return tuple((name, id(db)) for name, db in self.databases.items())
+
+    async def refresh_schemas(self):
+        key = self._databases_key()
+        if key == self._schemas_read_for:
+            return
+        await super().refresh_schemas()
+        if all(not db.is_mutable or name == "_internal" for name, db in self.databases.items()):
+            self._schemas_read_for = key
+
+    def _table_permission_allows(self, database, table):
+        if pm.hook.get_metadata.get_hookimpls():      # metadata a plugin may change
+            return super()._table_permission_allows(database, table)
+        key = (database, table)
+        if key not in self._table_allows:
+            self._table_allows[key] = super()._table_permission_allows(database, table)
+        return copy.deepcopy(self._table_allows[key])
 
 
 def app():

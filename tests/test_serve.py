@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from datasette.app import Datasette
+from datasette.database import Database
+
+from ingest import serve
 from ingest.serve import FairAcceptLoop, running
 
 
@@ -138,6 +142,142 @@ def test_workers_send_responses_without_delay():
     accepted one does not: each response (head, then body) waited 40 ms for the client's
     delayed ACK. FairAcceptLoop sets it, as uvloop does."""
     assert nodelay_of_accepted(FairAcceptLoop()) != 0
+
+
+# ------------------------------------------------ one instance, immutable -------
+
+class CountingExecutor:
+    """Datasette's thread pool, counting the work handed to it (one round trip each)."""
+
+    def __init__(self, executor):
+        self.executor, self.submitted = executor, 0
+
+    def submit(self, *args, **kwargs):
+        self.submitted += 1
+        return self.executor.submit(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.executor, name)
+
+
+async def round_trips(ds, path: str) -> int:
+    counting = ds.executor = CountingExecutor(ds.executor)
+    try:
+        r = await ds.client.get(path)
+        assert r.status_code == 200, path
+    finally:
+        ds.executor = counting.executor
+    return counting.submitted
+
+
+def stock_datasette(db) -> Datasette:
+    config = serve.ServeConfig(db=str(db))
+    ds = serve.datasette(config)
+    return Datasette([], immutables=[config.db], metadata=ds._metadata_local,
+                     plugins_dir=str(serve.ROOT / "plugins"),
+                     template_dir=str(serve.ROOT / "site" / "templates"),
+                     static_mounts=[("static", str(serve.ROOT / "site" / "static"))],
+                     settings=dict(serve.SETTINGS))
+
+
+@pytest.mark.asyncio
+async def test_table_page_asks_the_schema_once(served_db):
+    """A stock table page asked the thread pool 26 times, 22 of them about the schema of
+    a file that cannot change: the site keeps those answers, so once warm a page waits
+    only on its own queries (rows, count, labels of the linked rows)."""
+    db, _ = served_db
+    ours, stock = serve.datasette(serve.ServeConfig(db=str(db))), stock_datasette(db)
+    assert isinstance(ours.databases["jixiao"], serve.ImmutableDatabase)
+    assert type(stock.databases["jixiao"]) is Database
+    for ds in (ours, stock):
+        await ds.invoke_startup()
+        await ds.client.get("/jixiao/indicators?report_id=1")
+    page = "/jixiao/indicators?report_id=2"
+    ours_trips, stock_trips = await round_trips(ours, page), await round_trips(stock, page)
+    assert ours_trips <= 5 and stock_trips >= 20, (ours_trips, stock_trips)
+    # the same page (tests/test_site.py compares many pages byte for byte)
+    took = re.compile(r"took [\d.]+ms")
+    a, b = await ours.client.get(page), await stock.client.get(page)
+    assert took.sub("", a.text) == took.sub("", b.text)
+
+
+@pytest.mark.asyncio
+async def test_kept_schema_answers_are_the_callers_to_change(served_db):
+    ds = serve.datasette(serve.ServeConfig(db=str(served_db[0])))
+    db = ds.databases["jixiao"]
+    columns = await db.table_columns("indicators")
+    columns.append("not a column")
+    keys = await db.foreign_keys_for_table("indicators")
+    keys[0]["other_table"] = "elsewhere"
+    assert "not a column" not in await db.table_columns("indicators")
+    assert (await db.foreign_keys_for_table("indicators"))[0]["other_table"] != "elsewhere"
+    assert await db.table_exists("indicators") and not await db.table_exists("no_such")
+    rows = (await db.execute("select name from sqlite_master where type = ?", ["table"])).rows
+    rows.clear()
+    assert (await db.execute("select name from sqlite_master where type = ?", ["table"])).rows
+
+
+@pytest.mark.parametrize("sql, kept", [
+    ("PRAGMA schema_version", True),
+    ("select 1 from sqlite_master where type='table' and name=?", True),
+    ("select name from sqlite_master where type in ('table', 'view') and name = ? collate nocase",
+     True),
+    ("select name from sqlite_master", True),
+    ("select * from sqlite_master, indicators", False),
+    ("select * from sqlite_master as m, indicators", False),
+    ("select * from sqlite_master join indicators", False),
+    ("select * from sqlite_master where name in (select report_id from indicators)", False),
+    ("select * from indicators where name in (select name from sqlite_master)", False),
+    ("select * from sqlite_master union select * from indicators", False),
+    ("select * from sqlite_master; select * from indicators", False),
+    ("select count(*) from indicators", False),
+])
+def test_only_schema_statements_are_kept(sql, kept):
+    assert bool(serve.SCHEMA_SQL.fullmatch(sql)) is kept
+
+
+@pytest.mark.asyncio
+async def test_queries_of_the_data_still_run_each_time(served_db):
+    ds = serve.datasette(serve.ServeConfig(db=str(served_db[0])))
+    db = ds.databases["jixiao"]
+    counting = ds.executor = CountingExecutor(ds.executor)
+    for sql in ("select count(*) from indicators", "select * from sqlite_master, reports limit 1",
+                "select name from sqlite_master"):
+        before = counting.submitted
+        first, second = await db.execute(sql), await db.execute(sql)
+        assert first.rows == second.rows
+        kept = serve.SCHEMA_SQL.fullmatch(sql) is not None
+        assert counting.submitted - before == (1 if kept else 2), sql
+
+
+@pytest.mark.asyncio
+async def test_table_permissions_still_apply(served_db):
+    """The metadata's `allow` rules are merged once per table, and still deny."""
+    base = serve.datasette(serve.ServeConfig(db=str(served_db[0])))
+    metadata = base._metadata_local
+    metadata["databases"]["jixiao"]["tables"]["findings"]["allow"] = {"id": "editor"}
+    ds = serve.SiteDatasette([], immutables=[str(served_db[0])], metadata=metadata)
+    await ds.invoke_startup()
+    editor = {"ds_actor": ds.sign({"a": {"id": "editor"}}, "actor")}
+    for _ in range(2):
+        assert (await ds.client.get("/jixiao/findings")).status_code == 403
+        assert (await ds.client.get("/jixiao/findings/1.json")).status_code == 403
+        assert (await ds.client.get("/jixiao/findings", cookies=editor)).status_code == 200
+        assert (await ds.client.get("/jixiao/people")).status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_a_database_added_later_is_read(served_db):
+    """Schemas are read once; a database attached afterwards is read at the next request."""
+    ds = serve.datasette(serve.ServeConfig(db=str(served_db[0])))
+    await ds.invoke_startup()
+    assert (await ds.client.get("/jixiao")).status_code == 200
+    extra = ds.add_database(Database(ds, memory_name="jx_extra_test"), name="extra")
+    await extra.execute_write("create table notes (id integer primary key, body text)")
+    assert (await ds.client.get("/extra/notes")).status_code == 200
+    known = await ds.databases["_internal"].execute(
+        "select table_name from tables where database_name = 'extra'")
+    assert [r[0] for r in known.rows] == ["notes"]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
