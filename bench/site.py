@@ -89,7 +89,16 @@ def sample_urls(db: Path, seed: int) -> dict[str, list[str]]:
 WRK_SCRIPT = r"""
 local urls = {}
 for line in io.lines(os.getenv("JX_URLS")) do urls[#urls + 1] = line end
-math.randomseed(tonumber(os.getenv("JX_SEED")))
+-- each wrk thread has its own Lua state: its own seed, so the threads request
+-- different sequences of URLs
+local threads = 0
+setup = function(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+init = function(args)
+  math.randomseed(tonumber(os.getenv("JX_SEED")) * 1000 + (id or 0))
+end
 request = function()
   return wrk.format("GET", urls[math.random(#urls)])
 end
@@ -173,6 +182,9 @@ async def hammer(base: str, urls: list[str], clients: int, seconds: float, seed:
 def run(db: Path, clients: int, seconds: float, seed: int, workers: int,
         use_wrk: bool, settings: dict | None = None, only: list[str] | None = None) -> dict:
     inspect_file = inspect(db)
+    # a database the ingest benchmark has just written may still be going to disk; the
+    # writeback would be timed with the pages
+    os.sync()
     with running(db, inspect_file, workers=workers, settings=settings, timeout=180) as site:
         pages = sample_urls(db, seed)
         results = {}

@@ -332,9 +332,8 @@ def sync_environment(base: jinja2.Environment) -> jinja2.Environment:
 
     Datasette renders with an async environment, where every piece of output passes
     through an async generator for each level of template nesting (page, base, block,
-    include), and every expression is awaited. The citizen page bodies and the rows of
-    the stock table pages render here instead, in one piece (about half the rendering
-    time of a report page, a fifth of a table page)."""
+    include), and every expression is awaited. The citizen page bodies render here
+    instead, in one piece (about half the rendering time of a report page)."""
     env = base.__dict__.get("_jixiao_sync_twin")
     if env is None or env.loader is not base.loader:
         env = BodyEnvironment(loader=base.loader, autoescape=True)
@@ -350,20 +349,6 @@ def body_environment(datasette) -> jinja2.Environment:
     citizen page bodies render in; Datasette then renders the light page shell around
     them (render_template: nav, plugins' template variables, scripts)."""
     return sync_environment(datasette.jinja_env)
-
-
-@jinja2.pass_context
-def render_sync(context, name: str) -> Markup:
-    """``{{ jx_render_sync("default:_table.html") }}``: template `name` rendered in the
-    synchronous twin with the calling template's variables, as one piece of output.
-    Only for templates that call nothing asynchronous (site/templates/_table.html)."""
-    env = sync_environment(context.environment)
-    return Markup(env.get_template(name).render(context.get_all()))
-
-
-@hookimpl
-def prepare_jinja2_environment(env):
-    env.globals["jx_render_sync"] = render_sync
 
 
 def render_body(datasette, template, context) -> Markup:

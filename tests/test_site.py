@@ -351,9 +351,10 @@ async def test_stock_pages_stay_and_carry_site_nav(ds):
 
 @pytest.mark.asyncio
 async def test_table_rows_are_datasettes_own_template(corpus_db, tmp_path):
-    """site/templates/_table.html renders Datasette's own _table.html in one piece with the
-    synchronous twin of its environment: the table pages are byte for byte what the stock
-    template makes (sorted, filtered, a view, a page of a large table)."""
+    """site/templates/_table.html writes the rows in Python (plugins/table.py): the table
+    pages are byte for byte what Datasette's own template makes (sorted both ways,
+    filtered, a view, a later page of a large table, columns that cannot be sorted, text
+    to escape, no rows)."""
     import shutil
 
     stock_templates = tmp_path / "templates"
@@ -371,7 +372,8 @@ async def test_table_rows_are_datasettes_own_template(corpus_db, tmp_path):
                  f"/jixiao/indicators?report_id={rid}&_sort_desc=score",
                  "/jixiao/indicators?_sort=name&_size=30", "/jixiao/sections?_size=5",
                  "/jixiao/report_summary?_size=3", "/jixiao/finance_items?_size=50&_next=20",
-                 "/jixiao/quality_flags", "/jixiao/documents?_search=x"):
+                 "/jixiao/quality_flags", "/jixiao/documents?_search=x",
+                 "/jixiao/documents?_size=2&_sort=file_name"):
         a, b = await ours.client.get(path), await stock.client.get(path)
         assert a.status_code == b.status_code == 200, path
         assert 'class="rows-and-columns"' in a.text or "0 records" in a.text, path
