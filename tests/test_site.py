@@ -381,6 +381,18 @@ async def test_table_rows_are_datasettes_own_template(corpus_db, tmp_path):
         assert took.sub("", a.text) == took.sub("", b.text), path
 
 
+@pytest.mark.asyncio
+async def test_a_sort_the_table_does_not_offer_is_a_bad_request(ds):
+    """Datasette answers 500, as if the site had failed; it is the request's error."""
+    for path in ("/jixiao/documents?_sort=size_bytes", "/jixiao/documents?_sort_desc=text",
+                 "/jixiao/indicators?_sort=no_such_column"):
+        r = await ds.client.get(path)
+        assert r.status_code == 400 and "Cannot sort table by" in r.text, path
+        r = await ds.client.get(path.replace("?", ".json?"))
+        assert r.status_code == 400 and r.json()["ok"] is False, path
+    assert (await ds.client.get("/jixiao/documents?_sort=file_name")).status_code == 200
+
+
 # ------------------------------------------------------------ downloads ------
 
 def _published(facts):
