@@ -326,14 +326,17 @@ class BodyEnvironment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-def sync_environment(base: jinja2.Environment) -> jinja2.Environment:
-    """A synchronous twin of Datasette's Jinja environment `base`: the same template
-    loader, filters, tests and globals (the plugins' included), autoescaped; made once.
+def body_environment(datasette) -> jinja2.Environment:
+    """A synchronous twin of Datasette's Jinja environment: the same template loader,
+    filters, tests and globals (the plugins' included), autoescaped; made once.
 
     Datasette renders with an async environment, where every piece of output passes
     through an async generator for each level of template nesting (page, base, block,
     include), and every expression is awaited. The citizen page bodies render here
-    instead, in one piece (about half the rendering time of a report page)."""
+    instead, in one piece (about half the rendering time of a report page); Datasette
+    then renders the light page shell around them (render_template: nav, plugins'
+    template variables, scripts)."""
+    base = datasette.jinja_env
     env = base.__dict__.get("_jixiao_sync_twin")
     if env is None or env.loader is not base.loader:
         env = BodyEnvironment(loader=base.loader, autoescape=True)
@@ -342,13 +345,6 @@ def sync_environment(base: jinja2.Environment) -> jinja2.Environment:
         env.globals.update(base.globals)
         base.__dict__["_jixiao_sync_twin"] = env
     return env
-
-
-def body_environment(datasette) -> jinja2.Environment:
-    """The synchronous twin of Datasette's environment (``sync_environment``) that the
-    citizen page bodies render in; Datasette then renders the light page shell around
-    them (render_template: nav, plugins' template variables, scripts)."""
-    return sync_environment(datasette.jinja_env)
 
 
 def render_body(datasette, template, context) -> Markup:
