@@ -185,6 +185,7 @@ def run(db: Path, clients: int, seconds: float, seed: int, workers: int,
     # a database the ingest benchmark has just written may still be going to disk; the
     # writeback would be timed with the pages
     os.sync()
+    drive = wrk_hammer if use_wrk else (lambda *args: asyncio.run(hammer(*args)))
     with running(db, inspect_file, workers=workers, settings=settings, timeout=180) as site:
         pages = sample_urls(db, seed)
         results = {}
@@ -192,12 +193,8 @@ def run(db: Path, clients: int, seconds: float, seed: int, workers: int,
             if only and page.split()[0] not in only:
                 continue
             print(f"site: {page} — {clients} clients for {seconds:.0f} s …", flush=True)
-            if use_wrk:
-                wrk_hammer(site.url, urls[:3], 2, min(3.0, seconds), seed)      # warm up
-                results[page] = wrk_hammer(site.url, urls, clients, seconds, seed)
-            else:
-                asyncio.run(hammer(site.url, urls[:3], 2, min(3.0, seconds), seed))
-                results[page] = asyncio.run(hammer(site.url, urls, clients, seconds, seed))
+            drive(site.url, urls[:3], 2, min(3.0, seconds), seed)      # warm up
+            results[page] = drive(site.url, urls, clients, seconds, seed)
         return results
 
 
