@@ -59,25 +59,30 @@ class ServeConfig:
         return cls(**json.loads(text))
 
 
-def datasette(config: ServeConfig):
-    """The site's Datasette instance over the immutable database `config.db`."""
+def datasette_options(config: ServeConfig) -> dict:
+    """The arguments of the site's Datasette instance over the immutable database
+    `config.db` (Datasette's own class takes them too: the tests compare the two)."""
     import yaml
 
     inspect_data = None
     if config.inspect_file:
         inspect_data = json.loads(Path(config.inspect_file).read_text(encoding="utf-8"))
-    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
-    return SiteDatasette(
-        [],
+    return dict(
+        files=[],
         immutables=[config.db],
         inspect_data=inspect_data,
-        metadata=metadata,
+        metadata=yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")),
         plugins_dir=str(ROOT / "plugins"),
         template_dir=str(ROOT / "site" / "templates"),
         static_mounts=[("static", str(ROOT / "site" / "static"))],
         settings={**SETTINGS, **config.settings},
         secret=config.secret or None,
     )
+
+
+def datasette(config: ServeConfig) -> "SiteDatasette":
+    """The site's Datasette instance over the immutable database `config.db`."""
+    return SiteDatasette(**datasette_options(config))
 
 
 # What Datasette reads from a database's schema, through one thread-pool round trip each:
@@ -135,7 +140,7 @@ class ImmutableDatabase(Database):
                       page_size=None, log_sql_errors=True):
         run = functools.partial(super().execute, sql, params, truncate, custom_time_limit,
                                 page_size, log_sql_errors)
-        if self.is_mutable or not isinstance(sql, str) or not SCHEMA_SQL.fullmatch(sql):
+        if not isinstance(sql, str) or not SCHEMA_SQL.fullmatch(sql):
             return await run()
         key = ("execute", sql, _frozen(params), truncate, page_size)
         return await self._kept(key, run, _fresh_results)
@@ -154,8 +159,6 @@ def _frozen(params):
 def _keep_answer(name):
     async def method(self, *args, **kwargs):
         answer = getattr(super(ImmutableDatabase, self), name)
-        if self.is_mutable:
-            return await answer(*args, **kwargs)
         return await self._kept((name, args, tuple(sorted(kwargs.items()))),
                                 lambda: answer(*args, **kwargs))
     method.__name__ = name

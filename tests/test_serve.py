@@ -171,13 +171,8 @@ async def round_trips(ds, path: str) -> int:
 
 
 def stock_datasette(db) -> Datasette:
-    config = serve.ServeConfig(db=str(db))
-    ds = serve.datasette(config)
-    return Datasette([], immutables=[config.db], metadata=ds._metadata_local,
-                     plugins_dir=str(serve.ROOT / "plugins"),
-                     template_dir=str(serve.ROOT / "site" / "templates"),
-                     static_mounts=[("static", str(serve.ROOT / "site" / "static"))],
-                     settings=dict(serve.SETTINGS))
+    """The site's instance, made with Datasette's own class."""
+    return Datasette(**serve.datasette_options(serve.ServeConfig(db=str(db))))
 
 
 @pytest.mark.asyncio
@@ -253,10 +248,9 @@ async def test_queries_of_the_data_still_run_each_time(served_db):
 @pytest.mark.asyncio
 async def test_table_permissions_still_apply(served_db):
     """The metadata's `allow` rules are merged once per table, and still deny."""
-    base = serve.datasette(serve.ServeConfig(db=str(served_db[0])))
-    metadata = base._metadata_local
-    metadata["databases"]["jixiao"]["tables"]["findings"]["allow"] = {"id": "editor"}
-    ds = serve.SiteDatasette([], immutables=[str(served_db[0])], metadata=metadata)
+    options = serve.datasette_options(serve.ServeConfig(db=str(served_db[0])))
+    options["metadata"]["databases"]["jixiao"]["tables"]["findings"]["allow"] = {"id": "editor"}
+    ds = serve.SiteDatasette(**options)
     await ds.invoke_startup()
     editor = {"ds_actor": ds.sign({"a": {"id": "editor"}}, "actor")}
     for _ in range(2):

@@ -361,11 +361,9 @@ async def test_table_rows_are_datasettes_own_template(corpus_db, tmp_path):
     shutil.copytree(ROOT / "site" / "templates", stock_templates)
     (stock_templates / "_table.html").unlink()
     ours = make_datasette(corpus_db)
-    stock = Datasette(
-        [], immutables=[str(corpus_db)], metadata=copy.deepcopy(META),
-        plugins_dir=str(ROOT / "plugins"), template_dir=str(stock_templates),
-        static_mounts=[("static", str(ROOT / "site" / "static"))],
-        settings=dict(serve.SETTINGS))
+    # the site's instance with Datasette's own class and its own _table.html
+    stock = Datasette(**{**serve.datasette_options(serve.ServeConfig(db=str(corpus_db))),
+                         "template_dir": str(stock_templates)})
     rid = sqlite3.connect(corpus_db).execute(
         "SELECT report_id FROM indicators GROUP BY report_id ORDER BY count(*) DESC").fetchone()[0]
     for path in (f"/jixiao/indicators?report_id={rid}",
