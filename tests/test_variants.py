@@ -137,6 +137,9 @@ def test_totals_printed_as_zongji():
      "某县信访局", 2022),
     ("2023年度部门整体支出绩效自评表\n填报单位：某县民政局（盖章）\n一、基本情况\n支出合计60万元。\n",
      "某县民政局", 2023),
+    # the finance bureau's own report: its name heads the title and no other department is named
+    ("平江县财政局\n2023年度部门整体支出绩效自评报告\n一、部门基本情况\n我局负责全县财政收支管理。\n"
+     "二、绩效情况\n支出合计318.2万元，自评得分95分，等次为优。\n", "平江县财政局", 2023),
 ])
 def test_department_and_year_found_where_they_are(text, department, year):
     result, rep = parse(text)

@@ -152,6 +152,10 @@ def department_name(doc: Document, ls: list[Line]) -> str | None:
     if not found:
         found = _name_in_text(ls)
     if not found:
+        # a finance bureau's own report: its name heads the title and no other
+        # department is named anywhere (else that name was the page's publisher)
+        found = _name_from_titles(ls, finance_bureau=True)
+    if not found:
         return None
     return _fullest(found, ls)
 
@@ -213,7 +217,9 @@ _REPORT_WORD = re.compile(r"报告|自评表|评价表|自评情况")
 _FINANCE_BUREAU = re.compile(r"财政(局|厅)$")
 
 
-def _name_from_titles(ls: list[Line]) -> str | None:
+def _name_from_titles(ls: list[Line], finance_bureau: bool = False) -> str | None:
+    """The department named in the report's title, or on the two lines above it. A
+    finance bureau above the title is taken only when `finance_bureau` asks for it."""
     for i, ln in enumerate(ls[:600]):
         text = _nows(ln.text)
         if "绩效" not in text and "决算" not in text:
@@ -232,8 +238,9 @@ def _name_from_titles(ls: list[Line]) -> str | None:
             prev = _nows(ls[i - back].text)
             prev = _ATTACHMENT_YEAR.sub("", prev)
             prev = _tidy_name(prev)
-            # a finance bureau heading the page is the publisher, not the department
-            if len(prev) <= 40 and _is_department(prev) and not _FINANCE_BUREAU.search(prev):
+            # a finance bureau heading the page is usually the publisher, not the department
+            if (len(prev) <= 40 and _is_department(prev)
+                    and finance_bureau == bool(_FINANCE_BUREAU.search(prev))):
                 return prev
     return None
 
