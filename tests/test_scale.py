@@ -1,12 +1,14 @@
 """Scale: the synthetic corpus, parallel ingest and Parquet exports (never timings)."""
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from ingest import synth
+from conftest import RAW
+from ingest import pipeline, synth
 from ingest.pipeline import ingest_paths
 
 N = 30          # ten departments: every layout variant appears (synth._CYCLE)
@@ -363,3 +365,28 @@ def test_a_run_that_stops_after_replacing_a_document_is_rebuilt_next_time(tmp_pa
     assert not si.needs_rebuild(conn)
     assert index_snapshot(conn) == index_snapshot(
         _copy_with_rebuilt_index(db, tmp_path / "rebuilt.db"))
+
+
+def test_parsing_leaves_no_reference_cycles(corpus):
+    """The parsing workers raise the cyclic collector's threshold because a parse leaves
+    no cyclic garbage: reference counting frees each document as soon as it is sent.
+    (A recursive closure in restore_printed was such a cycle: it held the whole document
+    until a collection ran.)"""
+    files = sorted(corpus.rglob("*.txt")) + sorted(p for p in RAW.iterdir() if p.is_file())
+    for f in files:                     # first use: caches, OpenCC, compiled patterns
+        pipeline._parse_file(f, f.name, frozenset(), tokens=True)
+    gc.collect()
+    debug = gc.get_debug()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for f in files:
+            name, sha, parsed, tokens = pipeline._parse_file(f, f.name, frozenset(), tokens=True)
+            assert parsed[1].status == "parsed", f
+            del parsed, tokens
+        gc.collect()
+        garbage = sorted({type(o).__qualname__ for o in gc.garbage})
+    finally:
+        gc.set_debug(debug)
+        gc.garbage.clear()
+    assert garbage == []
+

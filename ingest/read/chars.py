@@ -262,33 +262,33 @@ def restore_printed(doc, obj) -> None:
     """Map the printed-text fields of a report graph (dataclasses, lists) back from
     the matching view to the characters as printed. Canonical fields stay."""
     p = _Printed(doc)
-    if not p.active:
+    if p.active:
+        _restore_in(obj, p.has_key, p.restore)
+
+
+def _restore_in(o, has_key, restore) -> None:
+    """restore_printed's walk, in field order (``restore`` hands out repeated views in
+    turn). A module function: a recursive closure would be a reference cycle holding the
+    whole document until the cyclic collector ran."""
+    if isinstance(o, list):
+        for x in o:
+            _restore_in(x, has_key, restore)
         return
-
-    has_key = p.has_key
-    restore = p.restore
-
-    def walk(o):
-        if isinstance(o, list):
-            for x in o:
-                walk(x)
-            return
-        fields = _fields_of(type(o))
-        if fields is None:
-            return
-        line = getattr(o, "line", None)
-        values = o.__dict__
-        for name, printed in fields:
-            v = values[name]
-            cls = type(v)
-            if cls in _LEAVES:   # most fields: nothing to restore, nothing inside
-                continue
-            if cls is str or isinstance(v, str):
-                if printed and has_key(v):   # else its view is as printed
-                    setattr(o, name, restore(v, line))
-            elif isinstance(v, list) or _fields_of(cls) is not None:
-                walk(v)
-    walk(obj)
+    fields = _fields_of(type(o))
+    if fields is None:
+        return
+    line = getattr(o, "line", None)
+    values = o.__dict__
+    for name, printed in fields:
+        v = values[name]
+        cls = type(v)
+        if cls in _LEAVES:   # most fields: nothing to restore, nothing inside
+            continue
+        if cls is str or isinstance(v, str):
+            if printed and has_key(v):   # else its view is as printed
+                setattr(o, name, restore(v, line))
+        elif isinstance(v, list) or _fields_of(cls) is not None:
+            _restore_in(v, has_key, restore)
 
 
 _LEAVES = frozenset({type(None), int, float, bool})
