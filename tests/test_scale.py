@@ -390,3 +390,11 @@ def test_parsing_leaves_no_reference_cycles(corpus):
         gc.garbage.clear()
     assert garbage == []
 
+
+def test_parsing_workers_collect_cycles_rarely():
+    before = gc.get_threshold()
+    with pipeline._Workers(2, set()) as workers:
+        in_worker = workers.pool.submit(gc.get_threshold).result()
+    assert in_worker == pipeline.WORKER_GC_THRESHOLD
+    assert in_worker[0] > before[0]
+    assert gc.get_threshold() == before          # the writer keeps the default
