@@ -268,7 +268,12 @@ class _SearchIndexer:
 # ---------------------------------------------------------------- parallel parsing
 
 BATCH = 8               # files per task sent to a worker
-IN_FLIGHT = 4           # tasks in flight per worker
+# Tasks in flight per worker. The writer stops taking results while it commits a batch
+# of _BatchWriter.EVERY documents (with their search rows), so the window holds at least
+# one batch: two workers keep parsing through the commit instead of idling. Measured on
+# 20,000 documents with two workers: 4 tasks kept 1.72 of the 2 cores busy (190/s), 16
+# kept 1.91 (217/s). The results waiting in the window are a few dozen MiB.
+IN_FLIGHT = 16
 
 _KNOWN: frozenset[str] | set[str] = frozenset()
 

@@ -398,3 +398,8 @@ def test_parsing_workers_collect_cycles_rarely():
     assert in_worker == pipeline.WORKER_GC_THRESHOLD
     assert in_worker[0] > before[0]
     assert gc.get_threshold() == before          # the writer keeps the default
+
+
+def test_the_parsing_window_holds_a_writer_batch():
+    """Two workers keep parsing while the writer commits a batch (pipeline.IN_FLIGHT)."""
+    assert 2 * pipeline.IN_FLIGHT * pipeline.BATCH >= pipeline._BatchWriter.EVERY
