@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from ingest import workers_or_default
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench-cache"
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -295,7 +297,7 @@ def report(n: int, seed: int, workers: int | None, r: dict, m: dict, gen_seconds
         + (f"; generated in {gen_seconds:.0f} s ({n / gen_seconds:,.0f}/s)" if gen_seconds else "")
         + " | |",
         f"| ingest rate, end to end | **{rate:,.0f} documents/s** ({wall:,.0f} s wall, "
-        f"{workers or os.cpu_count()} parsing workers) | ≥ {TARGET_RATE:.0f}/s "
+        f"{workers_or_default(workers)} parsing workers) | ≥ {TARGET_RATE:.0f}/s "
         f"{'✅' if ok_rate else '❌'} |",
         f"| parse + load (search index included) | {t.get('parse_and_load', 0):,.1f} s "
         f"({total / t['parse_and_load']:,.0f} documents/s) | |" if t.get("parse_and_load") else "| parse + load | — | |",

@@ -45,6 +45,7 @@ from pathlib import Path
 
 from bench.ingest import (ROOT, ensure_db, machine, machine_line, reports_wanted,
                           write_section)
+from ingest import workers_or_default
 from ingest.serve import running
 
 TARGET_P95_MS = 100.0
@@ -253,7 +254,7 @@ def main(argv: list[str]) -> int:
         n = reports_wanted(args.reports)
         db = ensure_db(n, args.seed)
     m = machine()
-    workers = args.workers or os.cpu_count() or 1
+    workers = workers_or_default(args.workers)
     use_wrk = shutil.which("wrk") is not None
     only = [p.strip() for p in args.pages.split(",") if p.strip()]
     results = run(db, args.clients, args.seconds, args.seed, workers, use_wrk,

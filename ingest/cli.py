@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, workers_or_default
 
 
 @click.group()
@@ -106,7 +106,7 @@ def serve(db_path: Path, inspect_file: Path | None, host: str, port: int, worker
     config = ServeConfig(db=str(db_path.resolve()),
                          inspect_file=str(inspect_file.resolve()) if inspect_file else None,
                          settings=dict(check(pair, None, None) for pair in settings))
-    run(config, host, port, workers or os.cpu_count() or 1)
+    run(config, host, port, workers_or_default(workers))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import PARSER_VERSION, load, schema
+from . import PARSER_VERSION, load, schema, workers_or_default
 from .layouts import parse_document
 from .model import ParseResult, Report
 from .normalise.regions import Region, resolve, resolve_in_text
@@ -312,10 +311,6 @@ def _parse_batch(batch: list[tuple[str, str]]) -> list[tuple[str, str, tuple | N
     return [_parse_file(Path(p), name, _KNOWN, tokens=True) for p, name in batch]
 
 
-def default_workers() -> int:
-    return os.cpu_count() or 1
-
-
 class _Workers:
     """The process pool of one ingest run, shared by parsing and the post-load steps.
 
@@ -327,7 +322,7 @@ class _Workers:
     """
 
     def __init__(self, workers: int | None, known: set[str]):
-        self.n = default_workers() if workers is None else max(1, int(workers))
+        self.n = workers_or_default(None if workers is None else max(1, int(workers)))
         self.known = frozenset(known)
         self.pool = None
         self.frozen = False

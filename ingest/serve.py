@@ -37,6 +37,8 @@ from datasette.app import Datasette
 from datasette.database import Database, Results
 from datasette.plugins import pm
 
+from . import workers_or_default
+
 ROOT = Path(__file__).resolve().parent.parent
 ENV = "JIXIAO_SERVE"
 # The site's settings (as `make serve` always used): a 3 s SQL time limit for the public
@@ -276,7 +278,7 @@ def running(db: Path, inspect_file: Path | None = None, *, port: int | None = No
     process of it afterwards. `log`: a file for the server's output (default: a
     temporary file, removed afterwards); its text is in the error when it does not start."""
     port = port or free_port()
-    workers = workers or os.cpu_count() or 1
+    workers = workers_or_default(workers)
     cmd = [sys.executable, "-m", "ingest.cli", "serve", str(db), "-h", "127.0.0.1",
            "-p", str(port), "--workers", str(workers)]
     if inspect_file:

@@ -30,7 +30,6 @@ its leading dot keeps it out of an ingest of the folder.
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import re
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from . import workers_or_default
 from .synth_content import (ACCORDING, DEVIATIONS, GENERIC_INDICATORS, GIVEN, KINDS,
                             MANAGEMENT, MEASURES, PROBLEMS, SURNAMES, TEXT_ACTUALS,
                             TEXT_TARGETS, TIME_TARGETS, TITLES, Kind)
@@ -1218,7 +1218,7 @@ def write_corpus(out: Path, n: int, seed: int = 1, workers: int | None = None,
     Documents are written by a process pool; the result does not depend on it."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    workers = workers or os.cpu_count() or 1
+    workers = workers_or_default(workers)
     step = 500
     jobs = [(str(out), seed, n, a, min(n, a + step)) for a in range(0, n, step)]
     manifest = out / MANIFEST

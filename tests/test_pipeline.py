@@ -245,3 +245,12 @@ def test_a_crash_in_a_batch_keeps_whole_documents_and_the_next_run_finishes(tmp_
         cols = [c[1] for c in conn.execute(f"PRAGMA table_info([{t}])") if c[1] != "ingested_at"]
         sql = f"select {', '.join(cols)} from {t} order by id"
         assert conn.execute(sql).fetchall() == other.execute(sql).fetchall(), t
+
+
+def test_workers_default_to_one_per_cpu(monkeypatch):
+    from ingest import workers_or_default
+
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    assert workers_or_default(None) == 3 and workers_or_default(2) == 2
+    monkeypatch.setattr("os.cpu_count", lambda: None)       # unknown: one
+    assert workers_or_default(None) == 1
