@@ -62,18 +62,17 @@ def table_label_texts(doc: Document) -> list[str]:
 _compiled = lru_cache(maxsize=1024)(re.compile)   # layouts pass the same few dozen patterns
 
 
-@lru_cache(maxsize=1024)
-def _label_hits(pattern: str) -> dict[str, bool]:
-    """Whether `pattern` finds something in a label, by label: the forms of one kind
-    print the same labels, so a label is searched once, not in every document."""
-    return {}
+# pattern -> label -> whether the pattern finds something in it: the forms of one kind
+# print the same labels, so a label is searched once, not in every document. Layouts
+# pass a fixed set of patterns; each pattern's labels are bounded in find_cells.
+_LABEL_HITS: dict[str, dict[str, bool]] = {}
 
 
 def find_cells(doc: Document, pattern: str) -> Iterable[tuple[Table, int, int, Cell]]:
     search = _compiled(pattern).search
-    hits = _label_hits(pattern)
-    if len(hits) > 16384:   # a bound, for corpora of ever new labels
-        hits.clear()
+    hits = _LABEL_HITS.get(pattern)
+    if hits is None or len(hits) > 16384:   # a bound, for corpora of ever new labels
+        hits = _LABEL_HITS[pattern] = {}
     for t, r, c, cell, label in labelled_cells(doc):
         hit = hits.get(label)
         if hit is None:
