@@ -12,7 +12,7 @@ from ..model import Finding, PetitionStat, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
 from ..normalise.regions import resolve, resolve_name
-from ..normalise.values import clean
+from ..normalise.values import clean, to_wan
 from .common import labelled_cells
 
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -360,7 +360,7 @@ _FIGURE_LABELS = [
 ]
 _FIGURE = re.compile(
     r"(?P<label>" + "|".join(p for _, _, p in _FIGURE_LABELS) + r")"
-    r"(?:支出)?(?:决算)?(?:为|是|合计|共计|共|达)?\s*(?P<num>" + NUM + r")\s*万元")
+    r"(?:支出)?(?:决算)?(?:为|是|合计|共计|共|达)?\s*(?P<num>" + NUM + r")\s*(?P<unit>万元|亿元|千元|元)")
 
 
 _FIGURE_LABEL_KEYS = [(st, item, re.compile(pattern.replace("(?<=[、，,])", "")))
@@ -372,10 +372,11 @@ _ONE_PROJECT = re.compile(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$")
 
 
 def narrative_figures(ls: list[Line]) -> dict:
-    """Money figures stated in sentences ('基本支出178.28万元'): first statement wins."""
+    """Money figures stated in sentences ('基本支出178.28万元'), in 万元 whatever unit
+    they are printed in ('支出合计2,151,300.00元' is 215.13): first statement wins."""
     out: dict = {}
     for ln in ls:
-        if len(ln.text) < 12 or "万元" not in ln.text:   # every figure ends in 万元
+        if len(ln.text) < 12 or "元" not in ln.text:   # every figure ends in 元
             continue
         for m in _FIGURE.finditer(ln.text):
             label = m.group("label")
@@ -393,7 +394,8 @@ def narrative_figures(ls: list[Line]) -> dict:
                 if pattern.fullmatch(label):
                     key = f"{st}.{item}"
                     if key not in out:
-                        out[key] = (float(m.group("num").replace(",", "")), m.group(0), ln.no)
+                        amount = to_wan(float(m.group("num").replace(",", "")), m.group("unit"))
+                        out[key] = (amount, m.group(0), ln.no)
                     break
     return out
 

@@ -84,6 +84,16 @@ def normalise_unit(unit: str | None) -> str | None:
     return _UNIT_ALIASES.get(u, u) or None
 
 
+# How many 万元 one of each printed money unit is: the data holds every amount in 万元.
+WAN_PER_UNIT = {"万元": 1.0, "元": 1e-4, "千元": 1e-1, "亿元": 1e4}
+
+
+def to_wan(number: float, unit: str) -> float:
+    """An amount printed in `unit` (万元, 元, 千元, 亿元), in 万元."""
+    scale = WAN_PER_UNIT[unit]
+    return number if scale == 1.0 else round(number * scale, 8)
+
+
 def parse_value(text: str | None, unit_hint: str | None = None) -> Value:
     """Operator, number and unit from a target/actual cell such as '≥90%', '=100%',
     '150万元', '≥4次', '98.00 百分比', '≥70'. Text without a leading number gives
