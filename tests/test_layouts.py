@@ -289,6 +289,58 @@ def test_scored_form():
     assert [(p.role, p.name, p.phone) for p in rep.people] == [("filler", "李四", "139****1111")]
 
 
+
+def _in_yuan(text: str) -> str:
+    """SCORED with its money printed in 元 instead of 万元."""
+    for wan, yuan in (("\t100\n", "\t1000000\n"), ("\t110\n", "\t1100000\n"),
+                      ("\t112\n", "\t1120000\n"), ("：110\n", "：1100000\n"),
+                      ("：112\n", "：1120000\n")):
+        assert wan in text
+        text = text.replace(wan, yuan)
+    return text
+
+
+def test_money_printed_in_yuan_is_stored_in_wan():
+    # SCHEMA.md: money is always 万元; the printed text is kept beside it
+    result, rep = parse(_in_yuan(SCORED).replace("年度预算申请（万元）", "年度预算申请（元）"))
+    f = fin(rep)
+    assert (f["budget.initial"], f["budget.adjusted"], f["budget.executed"]) == (100, 110, 112)
+    assert f["income.general_budget"] == 110 and f["expenditure.basic"] == 112
+    assert {x.amount_text for x in rep.finance if x.statement == "budget"} == {"1000000", "1100000", "1120000"}
+    # the indicators keep their own units and values
+    assert [i.target_value for i in rep.indicators] == [100, 70]
+
+
+def test_a_caption_states_the_money_unit():
+    result, rep = parse(_in_yuan(SCORED).replace("年度预算申请（万元）", "年度预算申请")
+                        .replace("整体支出绩效自评表\n", "整体支出绩效自评表\n金额单位：元\n"))
+    assert fin(rep)["budget.initial"] == 100
+
+
+def test_units_that_are_not_the_tables_money_unit_change_nothing():
+    # an indicator's own unit, and two units stated at once, leave the amounts as printed
+    with_indicator = SCORED.replace("\t接待\n", "\t人均接待经费（元）\n").replace("年度预算申请（万元）", "年度预算申请")
+    assert fin(parse(with_indicator)[1])["budget.initial"] == 100
+    both = SCORED.replace("\t年初预算数\n", "\t年初预算数（元）\n")
+    assert fin(parse(both)[1])["budget.initial"] == 100
+
+
+def test_project_funds_printed_in_yuan():
+    result, rep = parse(
+        "项目支出绩效自评表\n（2023年度）\n"
+        "项目名称\t信访积案化解专项经费\n"
+        "主管部门\t某县信访局\t实施单位\t某县信访局\n"
+        "项目资金（元）\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分\n"
+        "\t年度资金总额\t500000\t500000\t480000\t10\t96%\t9.6\n"
+        "年度总体目标\t预期目标\t实际完成情况\n"
+        "\t化解信访积案30件\t化解信访积案32件\n"
+        "绩效指标\t一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\n"
+        "\t产出指标\t数量指标\t化解积案数量\t≥30件\t32件\t90\t89\n"
+        "总分\t\t\t\t100\t98.6\n")
+    p = rep.projects[0]
+    assert (p.budget_initial, p.budget_adjusted, p.budget_executed, p.execution_rate) == (50, 50, 48, 96)
+
+
 # Shape of the provincial workbook (seen in 曲靖 沾益区): tab-separated rows.
 WORKBOOK = """2022年度部门整体支出绩效自评情况
 

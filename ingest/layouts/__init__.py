@@ -15,7 +15,7 @@ from ..model import FinanceItem, ParseResult, Person, Report
 from ..normalise import labels as lab
 from ..normalise.regions import place_prefix_length
 from ..read.chars import apply_view, restore_printed
-from . import county_form, narrative, prose, workbook, zhuzhou_form
+from . import common, county_form, narrative, prose, workbook, zhuzhou_form
 
 LAYOUTS = [county_form, zhuzhou_form, workbook, narrative]
 
@@ -99,6 +99,7 @@ def _parse_report(doc: Document, context=None) -> ParseResult:
     errors: list[str] = []
     try:
         layout.parse(doc, report)
+        common.money_in_wan(doc, report)   # tables printed in 元 (prose figures convert as read)
     except Exception as e:  # a broken section must not lose the rest of the report
         errors.append(f"{layout.NAME} 版式解析出错: {type(e).__name__}: {e}")
     complete_from_prose(doc, ls, report, errors)

@@ -11,7 +11,7 @@ from ..document import Cell, Document, Row, Table
 from ..model import FinanceItem, Indicator, Report
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.values import clean, parse_operator, parse_score, parse_value, to_number
+from ..normalise.values import clean, parse_operator, parse_score, parse_value, to_number, to_wan
 
 
 _SQUASH = re.compile(r"[\s\u3000]+")
@@ -456,3 +456,73 @@ def goal_headers(doc: Document):
             labels = [squash(c.text) for c in row.cells]
             if "预期目标" in labels and any(l.startswith("实际完成") for l in labels):
                 yield t, r
+
+
+# ---------------------------------------------------------------- money units
+
+# A stated money unit: '单位：元' (a caption, or a cell of its own), or a bracketed note on
+# a money heading: '年度预算申请（万元）', '项目资金（元）', '收入合计（元）'.
+_UNIT_STATED = re.compile(r"单位[:：](万元|千元|亿元|元)")
+_UNIT_NOTE = re.compile(r"[（(](万元|千元|亿元|元)[)）]")
+_MONEY_HEADING = re.compile(r"预算|资金|金额|收入|支出|经费|决算|拨款|执行数|结转|结余|资产")
+_NOT_MONEY_HEADING = re.compile(r"人均|标准|单价|率|指标")
+_INDICATORS_BEGIN = re.compile(r"一级指标|绩效指标|三级指标")
+
+
+def money_unit(texts: Iterable[str]) -> str | None:
+    """The one money unit these texts state (see _UNIT_STATED, _UNIT_NOTE), or None
+    when they state none, or more than one."""
+    units = set()
+    for text in texts:
+        if "元" not in text:
+            continue
+        s = squash(text)
+        units.update(_UNIT_STATED.findall(s))
+        for m in _UNIT_NOTE.finditer(s):
+            heading = s[:m.start()]
+            if _MONEY_HEADING.search(heading) and not _NOT_MONEY_HEADING.search(heading):
+                units.add(m.group(1))
+    return units.pop() if len(units) == 1 else None
+
+
+def _table_money_unit(doc: Document, k: int) -> str | None:
+    """The money unit table `k` of the blocks states: in the two paragraphs above it or
+    in its rows before its indicators begin (an indicator's own unit, '人均经费（元）',
+    is not the table's)."""
+    table = doc.blocks[k]
+    texts = [b.text for b in doc.blocks[max(0, k - 2):k] if not isinstance(b, Table)]
+    for row in table.rows:
+        cells = [c.text for c in row.cells]
+        if any(_INDICATORS_BEGIN.search(squash(t)) for t in cells):
+            break
+        texts += cells
+    return money_unit(texts)
+
+
+def money_in_wan(doc: Document, report: Report) -> None:
+    """The data holds money in 万元: amounts a layout read from a table that states its
+    money in 元, 千元 or 亿元 are converted; their printed text stays as it was."""
+    spans = []
+    for k, block in enumerate(doc.blocks):
+        if isinstance(block, Table):
+            unit = _table_money_unit(doc, k)
+            if unit and unit != "万元":
+                lines = [c.line for row in block.rows for c in row.cells] or [block.line]
+                spans.append((min(lines), max(lines), unit))
+    if not spans:
+        return
+
+    def unit_at(line: int) -> str | None:
+        return next((u for lo, hi, u in spans if lo <= line <= hi), None)
+
+    for item in report.finance:
+        unit = unit_at(item.line) if item.amount is not None else None
+        if unit:
+            item.amount = to_wan(item.amount, unit)
+    for project in report.projects:
+        unit = unit_at(project.line)
+        if unit:
+            for name in ("budget_initial", "budget_adjusted", "budget_executed"):
+                value = getattr(project, name)
+                if value is not None:
+                    setattr(project, name, to_wan(value, unit))
