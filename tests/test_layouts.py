@@ -323,6 +323,11 @@ def test_units_that_are_not_the_tables_money_unit_change_nothing():
     assert fin(parse(with_indicator)[1])["budget.initial"] == 100
     both = SCORED.replace("\t年初预算数\n", "\t年初预算数（元）\n")
     assert fin(parse(both)[1])["budget.initial"] == 100
+    # a unit's name that begins with 元 (元江县, 元谋县) is no money unit
+    named = SCORED.replace("年度预算申请（万元）", "年度预算申请").replace(
+        "\t某某县测试局\n\n", "\t某某县测试局\n\n\t填报单位：元江县测试局\n\n", 1)
+    assert "填报单位：元江县" in named
+    assert fin(parse(named)[1])["budget.initial"] == 100
 
 
 def test_project_funds_printed_in_yuan():

@@ -460,9 +460,9 @@ def goal_headers(doc: Document):
 
 # ---------------------------------------------------------------- money units
 
-# A stated money unit: '单位：元' (a caption, or a cell of its own), or a bracketed note on
-# a money heading: '年度预算申请（万元）', '项目资金（元）', '收入合计（元）'.
-_UNIT_STATED = re.compile(r"单位[:：](万元|千元|亿元|元)")
+# A stated money unit: '单位：元' (a caption, or a cell of its own; not '填报单位：元江县…'),
+# or a bracketed note on a money heading: '年度预算申请（万元）', '项目资金（元）'.
+_UNIT_STATED = re.compile(r"单位[:：](万元|千元|亿元|元)(?![\u4e00-\u9fff])")
 _UNIT_NOTE = re.compile(r"[（(](万元|千元|亿元|元)[)）]")
 _MONEY_HEADING = re.compile(r"预算|资金|金额|收入|支出|经费|决算|拨款|执行数|结转|结余|资产")
 _NOT_MONEY_HEADING = re.compile(r"人均|标准|单价|率|指标")
