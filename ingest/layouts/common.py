@@ -493,15 +493,26 @@ def _table_money_unit(doc: Document, k: int) -> str | None:
     texts = [b.text for b in doc.blocks[max(0, k - 2):k] if not isinstance(b, Table)]
     for row in table.rows:
         cells = [c.text for c in row.cells]
-        if any(_INDICATORS_BEGIN.search(squash(t)) for t in cells):
+        joined = "".join(cells)
+        if "指标" in joined and _INDICATORS_BEGIN.search(squash(joined)):
             break
         texts += cells
+    everything = "".join(texts)
+    if everything.count("元") == everything.count("万元"):   # the common case: 万元 or no unit
+        return None
     return money_unit(texts)
 
 
 def money_in_wan(doc: Document, report: Report) -> None:
     """The data holds money in 万元: amounts a layout read from a table that states its
     money in 元, 千元 or 亿元 are converted; their printed text stays as it was."""
+    if not report.finance and not report.projects:
+        return
+    cells = "".join([x[4] for x in labelled_cells(doc)])
+    captions = "".join([b.text for b in doc.blocks if not isinstance(b, Table) and "单位" in b.text])
+    if (cells.count("元") + captions.count("元")
+            == cells.count("万元") + captions.count("万元")):   # most documents: 万元 only
+        return
     spans = []
     for k, block in enumerate(doc.blocks):
         if isinstance(block, Table):
