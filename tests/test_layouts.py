@@ -289,7 +289,6 @@ def test_scored_form():
     assert [(p.role, p.name, p.phone) for p in rep.people] == [("filler", "李四", "139****1111")]
 
 
-
 def _in_yuan(text: str) -> str:
     """SCORED with its money printed in 元 instead of 万元."""
     for wan, yuan in (("\t100\n", "\t1000000\n"), ("\t110\n", "\t1100000\n"),

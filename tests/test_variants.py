@@ -116,16 +116,16 @@ def test_narrative_figures_printed_in_yuan_are_stored_in_wan():
     # money is always 万元 in the data (SCHEMA.md); some reports write amounts in 元
     result, rep = parse(
         "某县信访局2023年度部门整体支出绩效自评报告\n一、部门基本情况\n"
-        "2023年度收入合计2,191,000.00元，支出合计2,151,300.00元，其中基本支出2,151,300.00元。\n"
-        "“三公”经费支出5,000.00元，其中公务接待费5,000.00元。\n"
+        "2023年度收入合计3,280,000.00元，支出合计3,105,600.00元，其中基本支出3,105,600.00元。\n"
+        "“三公”经费支出6,000.00元，其中公务接待费6,000.00元。\n"
         "日常公用经费人均6,000元。\n"
         "二、自评结论\n自评得分98.5分，等次为优。\n")
     assert (money(rep, "income.total"), money(rep, "expenditure.total"),
-            money(rep, "expenditure.basic")) == (219.1, 215.13, 215.13)
-    assert (money(rep, "three_public.total"), money(rep, "three_public.reception")) == (0.5, 0.5)
+            money(rep, "expenditure.basic")) == (328.0, 310.56, 310.56)
+    assert (money(rep, "three_public.total"), money(rep, "three_public.reception")) == (0.6, 0.6)
     assert money(rep, "expenditure.public") is None      # 人均6,000元 is no total
     printed = {f.item: f.amount_text for f in rep.finance if f.statement == "expenditure"}
-    assert printed["total"] == "支出合计2,151,300.00元"   # the printed text is kept
+    assert printed["total"] == "支出合计3,105,600.00元"   # the printed text is kept
     assert not {f.code for f in checks.check_report(rep)} & {"sum_mismatch", "overspent"}
 
 
