@@ -205,7 +205,7 @@ IDENTITIES: list[tuple[str, str, tuple[str, ...]]] = [
 
 def item_label(f: FinanceItem) -> str:
     """The printed label when it is a usable short label, else the canonical name.
-    A figure taken from prose carries its clause as label ('人员经费为133.64万元'):
+    A figure taken from prose carries its clause as label ('人员经费为86.40万元'):
     the words before the figure are the label."""
     canon = ITEM_NAMES.get((f.statement, f.item), f.item)
     s = re.sub(r"[\s\u3000]+", "", f.label or "")
@@ -681,14 +681,14 @@ _LEADING = re.compile(
 
 @dataclass(frozen=True)
 class _Body:
-    places: tuple[str, ...]     # 曲靖市, 沾益区 (full names as printed)
+    places: tuple[str, ...]     # 昆明市, 五华区 (full names as printed)
     org: str                    # 信访局
 
 
 @lru_cache(maxsize=8192)
 def _split_body(name: str) -> _Body:
     """Split a department name into the place names at its head and the body's own
-    name: 曲靖市沾益区信访局 -> (曲靖市, 沾益区), 信访局. Only full names from the
+    name: 昆明市五华区信访局 -> (昆明市, 五华区), 信访局. Only full names from the
     gazetteer count as places (公安局 does not start with the county 公安县)."""
     from .normalise.regions import gazetteer
 

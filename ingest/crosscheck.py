@@ -41,7 +41,7 @@ def normalise_paragraph(text: str) -> str:
 
 
 def own_names(department: str | None) -> list[str]:
-    """The ways a report names its own department (临湘市信访局, 信访局), longest first.
+    """The ways a report names its own department (醴陵市信访局, 信访局), longest first.
     A copier swaps these and keeps the rest, so they are masked before comparing."""
     if not department:
         return []

@@ -11,7 +11,7 @@ knows, filled with generated content, so the real readers and parsers run on the
 - narrative: a running-text report with numbered indicator lists.
 
 Departments are real county-level units from the gazetteer (`normalise.regions`), named
-prefecture + county + kind (岳阳市临湘市信访局); each department keeps its layout,
+prefecture + county + kind (株洲市醴陵市信访局); each department keeps its layout,
 staffing scale and people over the years it reports (a decade at full size). Money is
 generated in hundredths of 万元 so the printed parts add up (人员 + 公用 = 基本, 基本 +
 项目 = 支出合计, …), except in the documents that get a deliberate inconsistency
@@ -161,7 +161,7 @@ def _rng(seed: int, *key) -> random.Random:
 
 
 def money(cents: int) -> str:
-    """Hundredths of 万元 as printed: 21513 -> '215.13'."""
+    """Hundredths of 万元 as printed: 30842 -> '308.42'."""
     sign = "-" if cents < 0 else ""
     cents = abs(cents)
     return f"{sign}{cents // 100}.{cents % 100:02d}"

@@ -192,7 +192,7 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
 
 
 def department_kind(name: str) -> str | None:
-    """信访局 from 临湘市信访局: the name after the place names the gazetteer knows
+    """信访局 from 醴陵市信访局: the name after the place names the gazetteer knows
     (市场监督管理局 keeps its 市)."""
     kind = name[place_prefix_length(name):]
     return kind or None

@@ -74,7 +74,7 @@ def _indicators(doc: Document, report: Report) -> None:
         for data in t.rows[r + 1:]:
             first = squash(data.cells[0].text) if data.cells else ""
             if first and len(data.cells) <= 2:
-                break           # 绩效自评综合得分 | 98.5
+                break           # 绩效自评综合得分 | 96.5
             if len(data.cells) < 4:
                 break
             rows.append(data)

@@ -250,7 +250,7 @@ _PLACE_HEAD = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:省|市|州|盟|地区|区|�
 
 
 def _fullest(name: str, ls: list[Line]) -> str:
-    """'长安区信访局' -> '石家庄市长安区信访局' when the longer form is printed and
+    """'五华区信访局' -> '昆明市五华区信访局' when the longer form is printed and
     its head is a place that contains the shorter one's place."""
     best = name
     text = None   # the whole text without whitespace, the context for resolving
@@ -268,7 +268,7 @@ def _fullest(name: str, ls: list[Line]) -> str:
         if text is None:
             text = "\n".join(_nows(l.text) for l in ls)
         cand = place + name
-        # keep only the place-name tail of the prefix (e.g. '承担石家庄市' -> '石家庄市')
+        # keep only the place-name tail of the prefix (e.g. '承担昆明市' -> '昆明市')
         for k in range(len(place)):
             head = place[k:]
             if resolve_name(head + name):
@@ -372,15 +372,15 @@ _ONE_PROJECT = re.compile(r"项目[”\"]?$|专项|经费[”\"]?$|“[^”]*$")
 
 
 def narrative_figures(ls: list[Line]) -> dict:
-    """Money figures stated in sentences ('基本支出178.28万元'), in 万元 whatever unit
-    they are printed in ('支出合计2,151,300.00元' is 215.13): first statement wins."""
+    """Money figures stated in sentences ('基本支出86.40万元'), in 万元 whatever unit
+    they are printed in ('支出合计3,105,600.00元' is 310.56): first statement wins."""
     out: dict = {}
     for ln in ls:
         if len(ln.text) < 12 or "元" not in ln.text:   # every figure ends in 元
             continue
         for m in _FIGURE.finditer(ln.text):
             label = m.group("label")
-            # '项目支出合计122.97万元' of one named project is not the department total
+            # '项目支出合计35.10万元' of one named project is not the department total
             before = ln.text[max(0, m.start() - 12):m.start()]
             clause = _CLAUSE_SPLIT.split(ln.text[:m.start()])[-1]
             if _QUOTE.search(clause) and label.startswith("项目"):

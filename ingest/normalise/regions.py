@@ -116,7 +116,7 @@ def _score(r: Region, context: str) -> int:
 
 
 def resolve(name: str, context: str = "") -> Region | None:
-    """Resolve a department name such as 临湘市信访局 or 曲靖市沾益区信访局.
+    """Resolve a department name such as 醴陵市信访局 or 昆明市五华区信访局.
 
     The most specific administrative unit named at the start of `name` wins; `context`
     (title, publisher, body text) breaks ties between same-named units.
@@ -148,7 +148,7 @@ def resolve(name: str, context: str = "") -> Region | None:
 @lru_cache(maxsize=8192)
 def _places_at_head(text: str) -> tuple[tuple[Region, ...], ...]:
     """The candidates of each place name at the head of `text`, longest name first:
-    曲靖市 / 沾益区 / ..."""
+    昆明市 / 五华区 / ..."""
     g = gazetteer()
     found = []
     pos = 0
@@ -175,7 +175,7 @@ def resolve_name(name: str) -> Region | None:
 @lru_cache(maxsize=8192)
 def place_prefix_length(name: str) -> int:
     """How many leading characters of `name` are place names the gazetteer knows
-    ('临湘市市场监督管理局' -> 3, '曲靖市沾益区信访局' -> 6)."""
+    ('醴陵市市场监督管理局' -> 3, '昆明市五华区信访局' -> 6)."""
     g = gazetteer()
     pos = 0
     while pos < len(name):

@@ -58,7 +58,7 @@ _clean_short = lru_cache(maxsize=32768)(_clean)
 
 
 def to_number(text: str | None) -> float | None:
-    """A plain figure: '1,234.5', ' 215.13 ', '10分', '100%' -> float; otherwise None."""
+    """A plain figure: '1,234.5', ' 308.42 ', '10分', '100%' -> float; otherwise None."""
     if text is None or len(text) > SHORT:
         return _to_number(text)
     return _to_number_short(text)
@@ -128,7 +128,7 @@ def parse_operator(text: str | None) -> str | None:
 
 
 def parse_score(text: str | None) -> float | None:
-    """Scores and weights: '20', '　20', '10分', '98.5'."""
+    """Scores and weights: '20', '　20', '10分', '96.5'."""
     return to_number(text)
 
 
