@@ -136,6 +136,18 @@ def test_narrative_figures_in_other_money_units(printed, wan):
     assert money(rep, "expenditure.total") == wan
 
 
+@pytest.mark.parametrize("sentence, score", [
+    ("综合得分：96.5，评价等级：优秀。", 96.5),
+    ("自评得分为88.5", 88.5),
+    ("总分：100，自评得分95分，等次为优。", 95),      # 总分：100 without 分 is the full marks
+    ("自评得分：95%以上的指标已完成。", None),          # a share, not a score
+])
+def test_scores_printed_without_fen(sentence, score):
+    result, rep = parse("某县信访局2023年度部门整体支出绩效自评报告\n一、基本情况\n支出合计88万元。\n"
+                        f"二、自评结论\n{sentence}\n")
+    assert rep.self_score == score
+
+
 def test_totals_printed_as_zongji():
     result, rep = parse("2023年度某县信访局部门整体支出绩效自评报告\n"
                         "2023年收入总计300万元，支出总计290万元，年末结转和结余10万元。\n"
@@ -162,6 +174,9 @@ def test_totals_printed_as_zongji():
      "某县信访局", 2022),
     ("2023年度部门整体支出绩效自评表\n填报单位：某县民政局（盖章）\n一、基本情况\n支出合计60万元。\n",
      "某县民政局", 2023),
+    # the year in Chinese numerals in the title (a later date in Arabic numerals is not it)
+    ("某县信访局二〇二三年度部门整体支出绩效自评报告\n一、基本情况\n支出合计88万元。\n"
+     "自评得分95分，等次为优。\n填报日期：2024年3月1日\n", "某县信访局", 2023),
     # the finance bureau's own report: its name heads the title and no other department is named
     ("平江县财政局\n2023年度部门整体支出绩效自评报告\n一、部门基本情况\n我局负责全县财政收支管理。\n"
      "二、绩效情况\n支出合计318.2万元，自评得分95分，等次为优。\n", "平江县财政局", 2023),

@@ -292,6 +292,10 @@ _NOTICE = re.compile(r"通知|关于|《")
 _YEAR_OF = re.compile(r"(20\d{2})年度")
 
 
+_CN_YEAR = re.compile(r"二〇([〇一二三四五六七八九]{2})年")
+_CN_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+
+
 def fiscal_year(ls: list[Line]) -> int | None:
     head = " ".join(l.text for l in ls[:8])
     if "绩效" in head or "决算" in head or "自评" in head:
@@ -304,6 +308,12 @@ def fiscal_year(ls: list[Line]) -> int | None:
             m = _YEAR_TITLE.search(text)
             if m and not _NOTICE.search(text):
                 return int(m.group(1))
+    for ln in ls[:60]:   # a title with the year in Chinese numerals: 二〇二三年度
+        if "〇" in ln.text:
+            text = _nows(ln.text)
+            m = _CN_YEAR.search(text)
+            if m and ("绩效" in text or "自评" in text) and not _NOTICE.search(text):
+                return 2000 + int(m.group(1).translate(_CN_DIGITS))
     years = _YEAR_OF.findall(" ".join(l.text for l in ls))
     if years:
         return int(max(set(years), key=years.count))
@@ -427,7 +437,10 @@ def staff_counts(ls: list[Line]) -> tuple[int | None, int | None]:
     return authorized, actual
 
 
-_SCORE_WORDS = re.compile(r"(?:总分|综合评分|综合得分|自评得分|评价得分|自评分)(?:为|是|：|:)?(" + NUM + r")分")
+# '总分为98分', or a labelled score without 分 that ends its clause ('综合得分：96.5，…';
+# not '总分：100', which is as often the full marks)
+_SCORE_WORDS = re.compile(r"(?:总分|综合评分|综合得分|自评得分|评价得分|自评分)(?:为|是|：|:)?(" + NUM + r")分"
+                          r"|(?:综合评分|综合得分|自评得分|评价得分|自评分)(?:为|是|：|:)(" + NUM + r")(?=$|[，,。；;])")
 _GRADE_WORDS = re.compile(r"(?:等级|等次|评价结果|自评结果|评价结论|自评结论|评定)(?:为|是|：|:)[“\"]?"
                           r"(优秀|良好|合格|不合格|一般|较差|优|良|中|差)")
 
@@ -443,7 +456,7 @@ def score_and_grade(ls: list[Line]) -> tuple[float | None, str | None, str | Non
         if score is None:
             m = _SCORE_WORDS.search(t)
             if m and "满分" not in t[max(0, m.start() - 3):m.start()]:
-                score, text = float(m.group(1)), m.group(0)
+                score, text = float(m.group(1) or m.group(2)), m.group(0)
         if grade is None:
             m = _GRADE_WORDS.search(t)
             if m:
