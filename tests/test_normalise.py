@@ -61,6 +61,16 @@ def test_dates():
     assert labels.parse_date("年    月    日") is None
 
 
+@pytest.mark.parametrize("text, iso", [
+    ("二〇二四年三月一日", "2024-03-01"), ("二〇二四年三月十五日", "2024-03-15"),
+    ("二〇二三年十二月三十一日", "2023-12-31"), ("二零二四年十月二十日", "2024-10-20"),
+    ("二〇二四年十三月一日", None), ("二〇二四年三月三十二日", None), ("二〇二四年", None),
+])
+def test_dates_written_in_chinese_numerals(text, iso):
+    # an official document is dated in words at its end
+    assert labels.parse_date(text) == iso
+
+
 def test_mobile_numbers_are_masked_and_office_numbers_kept():
     assert labels.mask_phone("13974175388") == "139****5388"
     assert labels.mask_phone("186 7307 2559") == "186****2559"

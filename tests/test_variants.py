@@ -148,6 +148,27 @@ def test_scores_printed_without_fen(sentence, score):
     assert rep.self_score == score
 
 
+@pytest.mark.parametrize("sentence, staff", [
+    ("本局编制人数12人，实有人数10人。", (12, 10)),
+    ("核定编制12名，实有在编人员10名。", (12, 10)),
+    ("单位编制数为12人，在职人数10人。", (12, 10)),
+])
+def test_staffing_written_several_ways(sentence, staff):
+    result, rep = parse("某县信访局2023年度部门整体支出绩效自评报告\n一、基本情况\n"
+                        f"{sentence}支出合计88万元。\n")
+    assert (rep.staff_authorized, rep.staff_actual) == staff
+
+
+def test_contact_and_signature_date_in_running_text():
+    result, rep = parse("某县信访局2023年度部门整体支出绩效自评报告\n一、基本情况\n支出合计88万元。\n"
+                        "填报人：王五 联系电话：13900001111\n联系人：张三，联系电话：0730-3722016\n"
+                        "某县信访局\n二〇二四年三月十五日\n")
+    assert (rep.contact_name, rep.contact_phone) == ("张三", "0730-3722016")
+    assert [(p.role, p.name, p.phone) for p in rep.people] == [
+        ("filler", "王五", "139****1111"), ("contact", "张三", "0730-3722016")]
+    assert rep.report_date == "2024-03-15"
+
+
 def test_totals_printed_as_zongji():
     result, rep = parse("2023年度某县信访局部门整体支出绩效自评报告\n"
                         "2023年收入总计300万元，支出总计290万元，年末结转和结余10万元。\n"

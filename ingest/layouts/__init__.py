@@ -144,6 +144,8 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
                     report.report_date = lab.parse_date(ln.text.split("日期", 1)[1])
                     if report.report_date:
                         break
+        if not report.report_date:   # a report signed and dated at its end
+            report.report_date = prose.signed_date(ls)
         if not report.title:
             report.title = _title(ls)
 
@@ -176,6 +178,11 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
             found = prose.filler(ls)
             if found:
                 report.people.append(Person("filler", found[0], phone=found[1], line=found[2]))
+        if not report.contact_name:
+            found = prose.contact(ls)
+            if found:
+                report.contact_name, report.contact_phone = found[0], found[1]
+                report.people.append(Person("contact", found[0], phone=found[1], line=found[2]))
 
     def narrative_parts():
         nl = prose.narrative_lines(doc, ls)

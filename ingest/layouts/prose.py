@@ -184,6 +184,18 @@ def _name_signed(ls: list[Line]) -> str | None:
     return None
 
 
+def signed_date(ls: list[Line]) -> str | None:
+    """The date a report is signed with: a line of its own among the last lines
+    ('2024年3月1日', '二〇二四年三月十五日')."""
+    for ln in reversed(ls[-8:]):
+        t = _nows(ln.text)
+        if len(t) <= 16 and t.endswith("日"):
+            found = lab.parse_date(t)
+            if found:
+                return found
+    return None
+
+
 _FILLED_BY = re.compile(r"^(?:填报|报送|编报|评价)单位(?:名称)?\s*[:：]\s*(?P<name>\S{3,50})")
 _PUBLISHER = re.compile(r"财政(局|厅|部)$|人民政府$|委员会办公室$")
 _PLACED_DEPT = re.compile(r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区|县|区|旗))"
@@ -411,10 +423,10 @@ def narrative_figures(ls: list[Line]) -> dict:
 
 
 _ACTUAL = (re.compile(r"实有(?:人数|人员)?(?:为|共)?(\d+)[人名]"),
-           re.compile(r"实有(?:行政|在职)?人员(\d+)[人名]"),
+           re.compile(r"实有(?:行政|在职|在编)?人员(?:为|共)?(\d+)[人名]"),
            re.compile(r"在职在编人员(\d+)[人名]"),
-           re.compile(r"(?<!全系统共有人员\d\d)在职人员(\d+)[人名]"))
-_AUTHORIZED = re.compile(r"(?:人员编制|核定编制|编制总数|编制数)(?:为|共)?(\d+)(?:人|名)")
+           re.compile(r"(?<!全系统共有人员\d\d)在职(?:人员|人数)(?:为|共)?(\d+)[人名]"))
+_AUTHORIZED = re.compile(r"(?:人员编制|核定编制|编制总数|编制人数|编制数)(?:为|共)?(\d+)(?:人|名)")
 
 
 def staff_counts(ls: list[Line]) -> tuple[int | None, int | None]:
@@ -691,12 +703,23 @@ _FILLER = re.compile(r"填(?:报|表)人[（(]?(?:签名|签字|签章)?[)）]?\
 _PHONE = re.compile(r"(?:联系|联络)?电话\s*[:：]\s*(?P<phone>[\d\-－]{7,20})")
 
 
+_CONTACT = re.compile(r"联系人\s*[:：]\s*(?P<name>[\u4e00-\u9fff·]{2,5}?)(?=\s|联系|电话|$|[，,；;])")
+
+
 def filler(ls: list[Line]):
     """(name, masked phone, line) of the person who filled in the form."""
-    from ..normalise import labels as lab_
+    return _person(ls, "填", _FILLER)
+
+
+def contact(ls: list[Line]):
+    """(name, masked phone, line) of the contact named in running text ('联系人：X 联系电话：…')."""
+    return _person(ls, "联系人", _CONTACT)
+
+
+def _person(ls: list[Line], word: str, pattern: re.Pattern):
     for ln in ls:
-        m = _FILLER.search(ln.text) if "填" in ln.text else None
+        m = pattern.search(ln.text) if word in ln.text else None
         if m:
             p = _PHONE.search(ln.text[m.end():])
-            return m.group("name"), lab_.mask_phone(p.group("phone")) if p else None, ln.no
+            return m.group("name"), lab.mask_phone(p.group("phone")) if p else None, ln.no
     return None

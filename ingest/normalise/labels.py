@@ -91,15 +91,36 @@ def grade_level(grade: str | None) -> str | None:
 
 _DATE = re.compile(r"(20\d{2}|19\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_ISO = re.compile(r"(20\d{2})[-./](\d{1,2})[-./](\d{1,2})")
+# the date of an official document written out: 二〇二四年三月十五日
+_DATE_CN = re.compile(r"([一二][〇零一二三四五六七八九]{3})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
+                      r"\s*([一二三四五六七八九十]{1,4})\s*日")
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+
+
+def _cn_number(s: str) -> int | None:
+    """一 -> 1, 十 -> 10, 十五 -> 15, 二十 -> 20, 三十一 -> 31 (up to 99)."""
+    if "十" not in s:
+        return _CN_DIGIT.get(s) if len(s) == 1 else None
+    tens, _, units = s.partition("十")
+    if len(tens) > 1 or len(units) > 1 or (tens and tens not in _CN_DIGIT) or (units and units not in _CN_DIGIT):
+        return None
+    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
 
 
 def parse_date(text: str | None) -> str | None:
     if not text:
         return None
     m = _DATE.search(text) or _DATE_ISO.search(text)
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+    else:
+        m = _DATE_CN.search(text) if "年" in text else None
+        if not m:
+            return None
+        y = int("".join(str(_CN_DIGIT[c]) for c in m.group(1)))
+        mo, d = _cn_number(m.group(2)), _cn_number(m.group(3))
+        if mo is None or d is None:
+            return None
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None
     return f"{y:04d}-{mo:02d}-{d:02d}"
