@@ -167,6 +167,10 @@ def test_contact_and_signature_date_in_running_text():
     assert [(p.role, p.name, p.phone) for p in rep.people] == [
         ("filler", "王五", "139****1111"), ("contact", "张三", "0730-3722016")]
     assert rep.report_date == "2024-03-15"
+    # a sentence ending in a date is no signature
+    result, rep = parse("某县信访局2023年度部门整体支出绩效自评报告\n一、基本情况\n支出合计88万元。\n"
+                        "以上数据截至2023年12月31日\n")
+    assert rep.report_date is None
 
 
 def test_totals_printed_as_zongji():

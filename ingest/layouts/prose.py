@@ -184,12 +184,15 @@ def _name_signed(ls: list[Line]) -> str | None:
     return None
 
 
+_DATE_LINE = re.compile(r"[\d〇零一二三四五六七八九]{4}年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,4}日")
+
+
 def signed_date(ls: list[Line]) -> str | None:
-    """The date a report is signed with: a line of its own among the last lines
-    ('2024年3月1日', '二〇二四年三月十五日')."""
+    """The date a report is signed with: a line that is only a date, among the last
+    lines ('2024年3月1日', '二〇二四年三月十五日'; not '截至2023年12月31日')."""
     for ln in reversed(ls[-8:]):
         t = _nows(ln.text)
-        if len(t) <= 16 and t.endswith("日"):
+        if t.endswith("日") and _DATE_LINE.fullmatch(t):
             found = lab.parse_date(t)
             if found:
                 return found

@@ -102,7 +102,7 @@ def _cn_number(s: str) -> int | None:
     if "十" not in s:
         return _CN_DIGIT.get(s) if len(s) == 1 else None
     tens, _, units = s.partition("十")
-    if len(tens) > 1 or len(units) > 1 or (tens and tens not in _CN_DIGIT) or (units and units not in _CN_DIGIT):
+    if any(len(x) > 1 or (x and x not in _CN_DIGIT) for x in (tens, units)):
         return None
     return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
 
