@@ -12,7 +12,7 @@ from ..model import Finding, PetitionStat, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
 from ..normalise.regions import resolve, resolve_name
-from ..normalise.values import clean, to_wan
+from ..normalise.values import MONEY_UNITS, clean, to_wan
 from .common import labelled_cells
 
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -184,18 +184,14 @@ def _name_signed(ls: list[Line]) -> str | None:
     return None
 
 
-_DATE_LINE = re.compile(r"[\d〇零一二三四五六七八九]{4}年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,4}日")
-
-
 def signed_date(ls: list[Line]) -> str | None:
     """The date a report is signed with: a line that is only a date, among the last
     lines ('2024年3月1日', '二〇二四年三月十五日'; not '截至2023年12月31日')."""
     for ln in reversed(ls[-8:]):
         t = _nows(ln.text)
-        if t.endswith("日") and _DATE_LINE.fullmatch(t):
-            found = lab.parse_date(t)
-            if found:
-                return found
+        found = lab.parse_date_line(t) if t.endswith("日") else None
+        if found:
+            return found
     return None
 
 
@@ -307,8 +303,7 @@ _NOTICE = re.compile(r"通知|关于|《")
 _YEAR_OF = re.compile(r"(20\d{2})年度")
 
 
-_CN_YEAR = re.compile(r"二〇([〇一二三四五六七八九]{2})年")
-_CN_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+_CN_YEAR = re.compile(r"(二〇[〇一二三四五六七八九]{2})年")
 
 
 def fiscal_year(ls: list[Line]) -> int | None:
@@ -328,7 +323,7 @@ def fiscal_year(ls: list[Line]) -> int | None:
             text = _nows(ln.text)
             m = _CN_YEAR.search(text)
             if m and ("绩效" in text or "自评" in text) and not _NOTICE.search(text):
-                return 2000 + int(m.group(1).translate(_CN_DIGITS))
+                return lab.cn_digits(m.group(1))
     years = _YEAR_OF.findall(" ".join(l.text for l in ls))
     if years:
         return int(max(set(years), key=years.count))
@@ -385,7 +380,7 @@ _FIGURE_LABELS = [
 ]
 _FIGURE = re.compile(
     r"(?P<label>" + "|".join(p for _, _, p in _FIGURE_LABELS) + r")"
-    r"(?:支出)?(?:决算)?(?:为|是|合计|共计|共|达)?\s*(?P<num>" + NUM + r")\s*(?P<unit>万元|亿元|千元|元)")
+    r"(?:支出)?(?:决算)?(?:为|是|合计|共计|共|达)?\s*(?P<num>" + NUM + r")\s*(?P<unit>" + MONEY_UNITS + r")")
 
 
 _FIGURE_LABEL_KEYS = [(st, item, re.compile(pattern.replace("(?<=[、，,])", "")))

@@ -107,20 +107,40 @@ def _cn_number(s: str) -> int | None:
     return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
 
 
+def cn_digits(s: str) -> int:
+    """Chinese numerals read digit by digit, as years are written: 二〇二三 -> 2023."""
+    return int("".join(str(_CN_DIGIT[c]) for c in s))
+
+
 def parse_date(text: str | None) -> str | None:
+    """The first date in a text: 2024年3月1日, 2024-03-01 (or . /), 二〇二四年三月一日."""
     if not text:
         return None
     m = _DATE.search(text) or _DATE_ISO.search(text)
     if m:
-        y, mo, d = (int(g) for g in m.groups())
-    else:
-        m = _DATE_CN.search(text) if "年" in text else None
-        if not m:
-            return None
-        y = int("".join(str(_CN_DIGIT[c]) for c in m.group(1)))
-        mo, d = _cn_number(m.group(2)), _cn_number(m.group(3))
+        return _iso(m, False)
+    m = _DATE_CN.search(text) if "年" in text else None
+    return _iso(m, True) if m else None
+
+
+def parse_date_line(text: str | None) -> str | None:
+    """The date a text holds when the text is nothing but a date written out
+    (2024年3月1日, 二〇二四年三月十五日; not 截至2023年12月31日, not 2024-03-01)."""
+    s = (text or "").strip()
+    m = _DATE.fullmatch(s)
+    if m:
+        return _iso(m, False)
+    m = _DATE_CN.fullmatch(s)
+    return _iso(m, True) if m else None
+
+
+def _iso(m: re.Match, chinese: bool) -> str | None:
+    if chinese:
+        y, mo, d = cn_digits(m.group(1)), _cn_number(m.group(2)), _cn_number(m.group(3))
         if mo is None or d is None:
             return None
+    else:
+        y, mo, d = (int(g) for g in m.groups())
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None
     return f"{y:04d}-{mo:02d}-{d:02d}"
