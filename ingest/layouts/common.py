@@ -11,7 +11,8 @@ from ..document import Cell, Document, Row, Table
 from ..model import FinanceItem, Indicator, Report
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.values import clean, parse_operator, parse_score, parse_value, to_number, to_wan
+from ..normalise.values import (MONEY_UNITS, clean, parse_operator, parse_score, parse_value,
+                               to_number, to_wan)
 
 
 _SQUASH = re.compile(r"[\s\u3000]+")
@@ -462,8 +463,8 @@ def goal_headers(doc: Document):
 
 # A stated money unit: '单位：元' (a caption, or a cell of its own; not '填报单位：元江县…'),
 # or a bracketed note on a money heading: '年度预算申请（万元）', '项目资金（元）'.
-_UNIT_STATED = re.compile(r"单位[:：](万元|千元|亿元|元)(?![\u4e00-\u9fff])")
-_UNIT_NOTE = re.compile(r"[（(](万元|千元|亿元|元)[)）]")
+_UNIT_STATED = re.compile(r"单位[:：](" + MONEY_UNITS + r")(?![\u4e00-\u9fff])")
+_UNIT_NOTE = re.compile(r"[（(](" + MONEY_UNITS + r")[)）]")
 _MONEY_HEADING = re.compile(r"预算|资金|金额|收入|支出|经费|决算|拨款|执行数|结转|结余|资产")
 _NOT_MONEY_HEADING = re.compile(r"人均|标准|单价|率|指标")
 _INDICATORS_BEGIN = re.compile(r"一级指标|绩效指标|三级指标")

@@ -86,6 +86,8 @@ def normalise_unit(unit: str | None) -> str | None:
 
 # How many 万元 one of each printed money unit is: the data holds every amount in 万元.
 WAN_PER_UNIT = {"万元": 1.0, "元": 1e-4, "千元": 1e-1, "亿元": 1e4}
+# those units as a regular-expression alternation, longest first (万元 before 元)
+MONEY_UNITS = "|".join(sorted(WAN_PER_UNIT, key=len, reverse=True))
 
 
 def to_wan(number: float, unit: str) -> float:
