@@ -152,6 +152,9 @@ def test_scores_printed_without_fen(sentence, score):
     ("本局编制人数12人，实有人数10人。", (12, 10)),
     ("核定编制12名，实有在编人员10名。", (12, 10)),
     ("单位编制数为12人，在职人数10人。", (12, 10)),
+    # seen in a Yunnan city bureau's narrative report: 共计, and 实有人数 with its parts
+    ("2023年在职人员编制数共计14名，2023年末实有人数17人，其中：在职15人，退休2人。", (14, 17)),
+    ("人员编制：9人；实有人员合计8人。", (9, 8)),
 ])
 def test_staffing_written_several_ways(sentence, staff):
     result, rep = parse("某县信访局2023年度部门整体支出绩效自评报告\n一、基本情况\n"
@@ -171,6 +174,41 @@ def test_contact_and_signature_date_in_running_text():
     result, rep = parse("某县信访局2023年度部门整体支出绩效自评报告\n一、基本情况\n支出合计88万元。\n"
                         "以上数据截至2023年12月31日\n")
     assert rep.report_date is None
+
+
+# The county department form as a web page's text: every cell a paragraph of its own,
+# blank lines between them, no tabs (seen on a Hunan city's site for the form whose
+# Word export prints the cells indented).
+FORM_AS_PARAGRAPHS = ("某市2023年度部门整体支出\n\n绩效评价自评报告\n\n"
+                      "部门(单位)名称:  某市城市管理局\n\n报告日期:2024年05月20日\n\n"
+                      "某市财政局(制)\n\n一、部门(单位)基本概况\n\n"
+                      "联系人\n\n李四\n\n联络电话\n\n8123456\n\n"
+                      "人员编制\n\n23\n\n实有人数\n\n19\n\n"
+                      "职能职责概述\n\n负责全市城市管理工作。\n\n"
+                      "绩效自评综合得分\n\n93.5\n\n评价等次\n\n优\n")
+
+
+def test_form_printed_one_cell_per_paragraph():
+    result, rep = parse(FORM_AS_PARAGRAPHS)
+    assert rep.department == "某市城市管理局"
+    assert (rep.contact_name, rep.contact_phone) == ("李四", "8123456")
+    assert [(p.role, p.name) for p in rep.people] == [("contact", "李四")]
+    assert (rep.staff_authorized, rep.staff_actual) == (23, 19)
+    assert (rep.self_score, rep.grade, rep.grade_level) == (93.5, "优", "优")
+    assert rep.report_date == "2024-05-20"
+
+
+@pytest.mark.parametrize("text", [
+    # labels in a header row, their values in the next row: which is which is unknown
+    "某县信访局2023年度部门整体支出绩效自评报告\n\n人员编制\n\n实有人数\n\n23\n\n19\n",
+    # a label followed by what is not its value
+    "某县信访局2023年度部门整体支出绩效自评报告\n\n人员编制\n\n见附表\n\n实有人数\n\n约二十人\n"
+    "\n联系人\n\n办公室\n\n绩效自评综合得分\n\n120\n\n评价等次\n\n见下文所述的评价结论\n",
+])
+def test_form_paragraphs_that_are_not_label_and_value(text):
+    result, rep = parse(text)
+    assert (rep.staff_authorized, rep.staff_actual, rep.contact_name) == (None, None, None)
+    assert (rep.self_score, rep.grade) == (None, None)
 
 
 def test_totals_printed_as_zongji():

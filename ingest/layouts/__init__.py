@@ -158,14 +158,31 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
             if st not in table_statements:
                 report.add_finance(FinanceItem(st, item, text, amount, text, "all", line))
 
+    form = None
+
+    def form_values() -> prose.FormValues:
+        nonlocal form
+        if form is None:
+            form = prose.form_values(doc)
+        return form
+
     def staff():
-        a, b = prose.staff_counts(ls)
         if report.staff_authorized is None:
-            report.staff_authorized = a
+            report.staff_authorized = form_values().staff_authorized
         if report.staff_actual is None:
-            report.staff_actual = b
+            report.staff_actual = form_values().staff_actual
+        if report.staff_authorized is None or report.staff_actual is None:
+            a, b = prose.staff_counts(ls)
+            if report.staff_authorized is None:
+                report.staff_authorized = a
+            if report.staff_actual is None:
+                report.staff_actual = b
 
     def score():
+        if report.self_score is None and form_values().self_score is not None:
+            report.self_score, report.self_score_text = form.self_score, form.self_score_text
+        if not report.grade and form_values().grade:
+            report.grade = form.grade
         s, text, grade = prose.score_and_grade(ls)
         if report.self_score is None and s is not None:
             report.self_score, report.self_score_text = s, text
@@ -179,7 +196,7 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
             if found:
                 report.people.append(Person("filler", found[0], phone=found[1], line=found[2]))
         if not report.contact_name:
-            found = prose.contact(ls)
+            found = form_values().contact or prose.contact(ls)
             if found:
                 report.contact_name, report.contact_phone = found[0], found[1]
                 report.people.append(Person("contact", found[0], phone=found[1], line=found[2]))

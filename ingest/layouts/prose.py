@@ -12,7 +12,7 @@ from ..model import Finding, PetitionStat, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
 from ..normalise.regions import resolve, resolve_name
-from ..normalise.values import MONEY_UNITS, clean, to_wan
+from ..normalise.values import MONEY_UNITS, clean, to_number, to_wan
 from .common import labelled_cells
 
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -420,11 +420,13 @@ def narrative_figures(ls: list[Line]) -> dict:
     return out
 
 
-_ACTUAL = (re.compile(r"实有(?:人数|人员)?(?:为|共)?(\d+)[人名]"),
-           re.compile(r"实有(?:行政|在职|在编)?人员(?:为|共)?(\d+)[人名]"),
+# between a staffing word and its count: '为', '共计', '：' ... ('编制数共计20名')
+_STAFF_JOIN = r"(?:为|共计|合计|总计|共有|共|是|[:：])?"
+_ACTUAL = (re.compile(r"实有(?:人数|人员)?" + _STAFF_JOIN + r"(\d+)[人名]"),
+           re.compile(r"实有(?:行政|在职|在编)?人员" + _STAFF_JOIN + r"(\d+)[人名]"),
            re.compile(r"在职在编人员(\d+)[人名]"),
-           re.compile(r"(?<!全系统共有人员\d\d)在职(?:人员|人数)(?:为|共)?(\d+)[人名]"))
-_AUTHORIZED = re.compile(r"(?:人员编制|核定编制|编制总数|编制人数|编制数)(?:为|共)?(\d+)(?:人|名)")
+           re.compile(r"(?<!全系统共有人员\d\d)在职(?:人员|人数)" + _STAFF_JOIN + r"(\d+)[人名]"))
+_AUTHORIZED = re.compile(r"(?:人员编制|核定编制|编制总数|编制人数|编制数)" + _STAFF_JOIN + r"(\d+)(?:人|名)")
 
 
 def staff_counts(ls: list[Line]) -> tuple[int | None, int | None]:
@@ -691,6 +693,99 @@ def narrative_lines(doc: Document, ls: list[Line]) -> list[Line]:
             if _SHEET_TITLE.search(t) and len(t) <= 30:
                 break
         out.append(ln)
+    return out
+
+
+# ---------------------------------------------------------------- a form printed one cell per line
+
+# Labels of the form's one-value cells, by what they hold (matched on the text without
+# spaces and without a trailing colon).
+_PAIR_LABELS = (
+    ("contact", re.compile(r"联系人")),
+    ("phone", re.compile(r"联[系络]电话")),
+    ("authorized", re.compile(r"(?:人员)?编制(?:人数|数)?|核定编制数?")),
+    ("actual", re.compile(r"实有(?:人数|人员)")),
+    ("score", re.compile(r"(?:绩效)?自评(?:综合)?得分|综合得分")),
+    ("grade", re.compile(r"(?:评价|自评)等[次级]")),
+)
+_PAIR_LABEL_CHARS = 9
+
+
+def _pair_label(text: str) -> str | None:
+    if len(text) > 2 * _PAIR_LABEL_CHARS:
+        return None
+    t = _nows(text).rstrip(":：")
+    if len(t) > _PAIR_LABEL_CHARS:
+        return None
+    for key, pattern in _PAIR_LABELS:
+        if pattern.fullmatch(t):
+            return key
+    return None
+
+
+def form_pairs(doc: Document) -> dict[str, Line]:
+    """The values of a form whose cells were printed one per paragraph, as a web page's
+    text gives them: a paragraph that is only a label ('联系人', '人员编制', '实有人数',
+    '评价等次') and, as its value, the paragraph after it. Keys: contact, phone,
+    authorized, actual, score, grade; the first pair of each counts.
+
+    A label next to another label is a header row whose values follow later in another
+    order ('人员编制 / 实有人数 / 12 / 10'): neither gives a value.
+    """
+    paras = [Line(b.line, b.text.strip()) for b in doc.blocks
+             if isinstance(b, Paragraph) and b.text.strip()]
+    keys = [_pair_label(p.text) for p in paras]
+    out: dict[str, Line] = {}
+    for i, key in enumerate(keys):
+        if key is None or key in out or i + 1 >= len(paras):
+            continue
+        if keys[i + 1] is not None or (i > 0 and keys[i - 1] is not None):
+            continue
+        out[key] = paras[i + 1]
+    return out
+
+
+_PAIR_NAME = re.compile(r"[\u4e00-\u9fff·]{2,5}")
+_OFFICE = re.compile(r"办公|财务|综合|单位|部门|[室股]$")     # 办公室, 财务股: not a person
+_PAIR_PHONE = re.compile(r"[\d\-－ ]{7,20}")
+
+
+@dataclass
+class FormValues:
+    """What `form_pairs` found, checked and converted."""
+    staff_authorized: int | None = None
+    staff_actual: int | None = None
+    self_score: float | None = None
+    self_score_text: str | None = None
+    grade: str | None = None
+    contact: tuple[str, str | None, int] | None = None     # (name, masked phone, line)
+
+
+def form_values(doc: Document) -> FormValues:
+    """`form_pairs` of the document, each value checked: counts are whole numbers, a
+    score lies in 0-100, a grade is one of the grade words, a contact is a name."""
+    pairs = form_pairs(doc)
+    out = FormValues()
+    if not pairs:
+        return out
+    for key, attr in (("authorized", "staff_authorized"), ("actual", "staff_actual")):
+        n = to_number(pairs[key].text) if key in pairs else None
+        if n is not None and 0 <= n < 100_000 and n == int(n):
+            setattr(out, attr, int(n))
+    if "score" in pairs:
+        n = to_number(pairs["score"].text)
+        if n is not None and 0 <= n <= 100:
+            out.self_score, out.self_score_text = n, pairs["score"].text
+    if "grade" in pairs:
+        g = pairs["grade"].text
+        if len(g) <= 6 and lab.grade_level(g):
+            out.grade = g
+    if "contact" in pairs:
+        name = lab.person_name(pairs["contact"].text)
+        if name and _PAIR_NAME.fullmatch(name) and not _OFFICE.search(name):
+            phone = pairs.get("phone")
+            phone_text = phone.text if phone and _PAIR_PHONE.fullmatch(phone.text) else None
+            out.contact = (name, lab.mask_phone(phone_text), pairs["contact"].no)
     return out
 
 
