@@ -103,6 +103,38 @@ def test_narrative_figures_and_score_in_words():
     assert (rep.self_score, rep.grade, rep.grade_level) == (97, "良", "良")
 
 
+def test_numbered_income_and_spending_with_a_colon():
+    # seen in a Hunan county body's report: '1、收入：…万元' and '2、支出：…万元。其中：…'
+    result, rep = parse("某县政协2022年度部门整体支出绩效评价报告\n一、基本情况\n"
+                        "1、收入:612.5万元。同比上年度增加40.1万元。其中:财政拨款收入600万元。\n"
+                        "2、支出：620.75万元。其中：人员经费支出400.25万元，公用经费支出80.5万元，项目支出140万元。\n")
+    assert (money(rep, "income.total"), money(rep, "income.general_budget")) == (612.5, 600)
+    assert money(rep, "expenditure.total") == 620.75
+    assert (money(rep, "expenditure.personnel"), money(rep, "expenditure.public"),
+            money(rep, "expenditure.project")) == (400.25, 80.5, 140)
+    # a bare 收入/支出 inside a longer word is not the total
+    result, rep = parse("某县政协2022年度部门整体支出绩效评价报告\n一、基本情况\n"
+                        "本年度基本支出：500万元，财政拨款收入：600万元。\n")
+    assert money(rep, "expenditure.total") is None and money(rep, "income.total") is None
+    assert (money(rep, "expenditure.basic"), money(rep, "income.general_budget")) == (500, 600)
+
+
+def test_projects_and_findings_told_in_running_text():
+    # the wording of the 部门决算 notes on project outturns (seen in a Shaanxi county
+    # bureau's report), each project's problems and measures labelled inline
+    result, rep = parse(
+        "某县信访局2022年度部门整体支出绩效自评报告\n"
+        "本部门在2022年度部门决算中反映“接访补助”“信访事务(宣传费)”2个项目绩效目标实际完成情况。\n"
+        "(1)\n接访补助项目绩效目标完成情况综述。项目全年预算数3.5万元,执行数为3.15万元,完成预算的90%。"
+        "通过项目实施，保障了接访工作。\n"
+        "(2)信访事务(宣传费)项目绩效目标完成情况综述。项目全年预算数12,000元,执行数为12,000元,"
+        "完成预算的100%。发现的主要问题:宣传经费不足，覆盖面小。下一步改进措施:一是争取经费；二是用好新媒体。\n")
+    got = [(p.name, p.budget_adjusted, p.budget_executed, p.execution_rate) for p in rep.projects]
+    assert got == [("接访补助", 3.5, 3.15, 90), ("信访事务(宣传费)", 1.2, 1.2, 100)]
+    assert [(f.kind, f.text) for f in rep.findings] == [
+        ("problem", "宣传经费不足，覆盖面小。"), ("measure", "争取经费；"), ("measure", "用好新媒体。")]
+
+
 def test_total_then_parts_in_one_sentence():
     # the Yunnan workbook's written part: '支出合计…。其中：基本支出…项目支出…'
     result, rep = parse("2023年度部门整体支出绩效自评情况\n部门：某县信访局\n"
@@ -243,6 +275,10 @@ def test_totals_printed_as_zongji():
     # the finance bureau's own report: its name heads the title and no other department is named
     ("平江县财政局\n2023年度部门整体支出绩效自评报告\n一、部门基本情况\n我局负责全县财政收支管理。\n"
      "二、绩效情况\n支出合计318.2万元，自评得分95分，等次为优。\n", "平江县财政局", 2023),
+    # 机关整体支出 in the title; the text names other units ('X中心和Y中心'), which are not it
+    ("沅江市财政局2021年度 机关整体支出绩效评价报告\n一、自评得分情况\n综合评分为96分。\n"
+     "二、单位基本概况\n内设事业单位2个，财政事务中心和沅江市国库集中支付中心。\n",
+     "沅江市财政局", 2021),
 ])
 def test_department_and_year_found_where_they_are(text, department, year):
     result, rep = parse(text)

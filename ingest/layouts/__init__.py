@@ -206,7 +206,9 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
         if not report.sections:
             report.sections = prose.sections_from_lines(nl)
         if not report.findings:
-            report.findings = prose.findings(nl) or prose.findings(ls)
+            report.findings = prose.findings(nl) or prose.findings(ls) or prose.inline_findings(ls)
+        if not report.projects:
+            report.projects = prose.narrative_projects(ls)
         if not report.petition_stats:
             report.petition_stats = prose.petition_stats(ls)
 

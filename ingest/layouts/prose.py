@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..document import Document, Paragraph
-from ..model import Finding, PetitionStat, Report, Section
+from ..model import Finding, PetitionStat, Project, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
 from ..normalise.regions import resolve, resolve_name
@@ -221,7 +221,7 @@ def _name_in_text(ls: list[Line]) -> str | None:
 
 _TITLE_NAME = re.compile(
     r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?(?P<name>[\u4e00-\u9fff（）()]{3,40}?"
-    + _DEPT_SUFFIX + _ALIAS + r")(?:[（(]本级[)）])?(?:部门|单位)?(?:(?:20|19)\d{2}年度?)?(?:部门)?整体")
+    + _DEPT_SUFFIX + _ALIAS + r")(?:[（(]本级[)）])?(?:部门|单位)?(?:(?:20|19)\d{2}年度?)?(?:部门|机关)?整体")
 _UP_TO_YEAR = re.compile(r"^.*?年度?")
 _ATTACHMENT_YEAR = re.compile(r"^(?:附件\d*)?(?:(?:20|19)\d{2}年度?)?")
 _REPORT_WORD = re.compile(r"报告|自评表|评价表|自评情况")
@@ -367,10 +367,13 @@ def document_kind(ls: list[Line]) -> tuple[str, int | None]:
 
 # ---------------------------------------------------------------- figures in prose
 
+# '收入' or '支出' alone is the total only where no word runs into it ('1、收入：…',
+# '，支出…'; not '财政拨款收入' or '基本支出', which have labels of their own)
+_BARE = r"(?<![\u4e00-\u9fff])"
 _FIGURE_LABELS = [
     ("income", "general_budget", r"(?:一般公共预算)?财政拨款收入|一般公共预算财政拨款收入"),
-    ("income", "total", r"收入合计|收入总计|总收入"),
-    ("expenditure", "total", r"支出合计|支出总计|整体支出|总支出|(?<=[、，,])支出"),
+    ("income", "total", r"收入合计|收入总计|总收入|" + _BARE + "收入"),
+    ("expenditure", "total", r"支出合计|支出总计|整体支出|总支出|" + _BARE + "支出"),
     ("expenditure", "basic", r"基本支出"),
     ("expenditure", "personnel", r"人员经费|人员支出"),
     ("expenditure", "public", r"日常公用经费|公用经费|公用支出"),
@@ -380,10 +383,10 @@ _FIGURE_LABELS = [
 ]
 _FIGURE = re.compile(
     r"(?P<label>" + "|".join(p for _, _, p in _FIGURE_LABELS) + r")"
-    r"(?:支出)?(?:决算)?(?:为|是|合计|共计|共|达)?\s*(?P<num>" + NUM + r")\s*(?P<unit>" + MONEY_UNITS + r")")
+    r"(?:支出)?(?:决算)?(?:为|是|合计|共计|共|达|[:：])?\s*(?P<num>" + NUM + r")\s*(?P<unit>" + MONEY_UNITS + r")")
 
 
-_FIGURE_LABEL_KEYS = [(st, item, re.compile(pattern.replace("(?<=[、，,])", "")))
+_FIGURE_LABEL_KEYS = [(st, item, re.compile(pattern.replace(_BARE, "")))
                       for st, item, pattern in _FIGURE_LABELS]
 _CLAUSE_SPLIT = re.compile(r"[。；;，,]")
 _QUOTE = re.compile(r"[“”\"]")
@@ -418,6 +421,36 @@ def narrative_figures(ls: list[Line]) -> dict:
                         out[key] = (amount, m.group(0), ln.no)
                     break
     return out
+
+
+# '“信访补贴”项目全年预算数2.03万元，执行数为2.03万元，完成预算的100%' (the wording
+# of the 部门决算 notes on project outturns, also used in self-evaluation reports)
+_PROSE_PROJECT = re.compile(
+    r"[“\"]?(?P<name>[^“”\"。；;：:，,、（()）\s]{2,30}?(?:[（(][^（()）]{1,20}[)）])?)[”\"]?"
+    r"项目(?:绩效目标)?(?:完成情况)?(?:综述)?[。：:，,]?\s*(?:该?项目)?(?:全年)?预算(?:数|资金)?(?:为|是)?"
+    r"(?P<budget>" + NUM + r")\s*(?P<bu>" + MONEY_UNITS + r")[，,]\s*(?:实际)?执行(?:数)?(?:为|是)?"
+    r"(?P<spent>" + NUM + r")\s*(?P<su>" + MONEY_UNITS + r")"
+    r"(?:[，,]\s*完成(?:全年)?预算的(?P<rate>" + NUM + r")\s*[%％])?")
+
+
+def narrative_projects(ls: list[Line]) -> list[Project]:
+    """Projects whose outturn is told in a sentence, each with its year's budget (全年
+    预算数, the adjusted budget), what was spent and the share of the budget spent."""
+    out: dict[str, Project] = {}
+    for ln in ls:
+        if "项目" not in ln.text or "执行" not in ln.text:
+            continue
+        for m in _PROSE_PROJECT.finditer(ln.text):
+            name = m.group("name")
+            if name in out or name.endswith(("部门", "单位")):
+                continue
+            rate = m.group("rate")
+            out[name] = Project(
+                name, budget_adjusted=to_wan(float(m.group("budget").replace(",", "")), m.group("bu")),
+                budget_executed=to_wan(float(m.group("spent").replace(",", "")), m.group("su")),
+                execution_rate=float(rate) if rate else None,
+                execution_rate_text=f"{rate}%" if rate else None, line=ln.no)
+    return list(out.values())
 
 
 # between a staffing word and its count: '为', '共计', '：' ... ('编制数共计20名')
@@ -625,6 +658,26 @@ def findings(ls: list[Line]) -> list[Finding]:
             if _NOTHING.fullmatch(t):
                 continue
             out.extend(findings_from_text(t, mode, ln.no))
+    return out
+
+
+_INLINE_FINDING = re.compile(
+    r"((?:发现的|存在的?)(?:主要)?问题|主要问题|问题(?:和|与|及)不足"
+    r"|(?:下一步)?(?:改进|整改)措施|下一步(?:工作)?(?:措施|打算|计划))[:：]")
+
+
+def inline_findings(ls: list[Line]) -> list[Finding]:
+    """Problems and measures labelled inside running text, with no heading of their
+    own: '…完成预算的100%。发现的主要问题：经费不足。下一步改进措施：加强…'. Each label's
+    text runs to the next label or the end of its paragraph."""
+    out: list[Finding] = []
+    for ln in ls:
+        if "：" not in ln.text and ":" not in ln.text:
+            continue
+        pieces = _INLINE_FINDING.split(ln.text)
+        for label, chunk in zip(pieces[1::2], pieces[2::2]):
+            kind = "problem" if "问题" in label else "measure"
+            out.extend(Finding(kind, item, ln.no) for item in split_items(chunk))
     return out
 
 
