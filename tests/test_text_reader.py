@@ -82,6 +82,43 @@ def test_export_artefacts_are_removed():
     assert blocks[0].text == "正文"
 
 
+def test_page_breaks_inside_a_table_do_not_cut_it():
+    # a form feed on its own line and a printed page number ('— 2 —', '第 3 页 共 9 页')
+    # with the blank line printed after it: the table reads as if unbroken
+    plain = "\t项目\n\t金额\n\n\t甲\n\t\n\t1.5\n\n\t乙\n\t2\n"
+    paged = ("\t项目\n\t金额\n\f\n\n\t甲\n\t\n— 2 —\n\n\t1.5\n\n第 3 页 共 9 页\n\n"
+             "\t乙\n\t2\n")
+    assert texts(tables(parse_text(paged))[0]) == texts(tables(parse_text(plain))[0]) == [
+        ["项目", "金额"], ["甲", "", "1.5"], ["乙", "2"]]
+    # source line numbers still count the dropped lines
+    assert tables(parse_text(paged))[0].rows[2].cells[0].line == 13
+
+
+def test_a_form_feed_starting_a_line_is_stripped_and_is_no_binary():
+    text = "第一页的文字。\n\f第二页的文字。\n" * 3
+    assert decode(text.encode("utf-8"))[0] == text
+    paras = [b.text for b in parse_text(text)]
+    assert paras == ["第一页的文字。", "第二页的文字。"] * 3
+
+
+def test_page_like_lines_that_are_text_stay():
+    blocks = parse_text("第三章\n\n- 2023 -年\n\n—— 一 ——\n\n2\n")
+    assert [b.text for b in blocks] == ["第三章", "- 2023 -年", "—— 一 ——", "2"]
+
+
+def test_double_spaced_export_keeps_its_rows():
+    # two blank lines between rows throughout: a row break, not a cell's empty paragraphs
+    src = ("\t一级指标\n\t二级指标\n\t分值\n\t得分\n\n\n\t产出\n\t数量\n\n\n"
+           "\t投入\n\t5\n\n\n\t效益\n\t5\n")
+    assert texts(tables(parse_text(src))[0]) == [["一级指标", "二级指标", "分值", "得分"],
+                                                 ["产出", "数量"], ["投入", "5"], ["效益", "5"]]
+
+
+def test_an_ideographic_space_before_the_tab_is_still_a_cell():
+    src = "\t甲\n\u3000\t乙\n\t丙\n\n\t丁\n"
+    assert texts(tables(parse_text(src))[0]) == [["甲", "乙", "丙"], ["丁"]]
+
+
 def test_source_lines_are_kept():
     blocks = parse_text("甲\n\n\t乙\n\t丙\n")
     t = tables(blocks)[0]
@@ -91,7 +128,7 @@ def test_source_lines_are_kept():
 @pytest.mark.parametrize("encoding,name", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8"),
                                             ("gb18030", "gb18030"), ("utf-16", "utf-16")])
 def test_encodings_are_detected(encoding, name):
-    text = "临湘市信访局2024年度部门整体支出绩效自评报告\n联系人：刘丁\n"
+    text = "醴陵市信访局2024年度部门整体支出绩效自评报告\n联系人：李四\n"
     decoded, detected = decode(text.encode(encoding))
     assert decoded.lstrip("\ufeff") == text
     assert detected == name

@@ -23,7 +23,7 @@ _BOMS = [
     (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
 ]
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")   # (a form feed is a page break)
 
 
 def _plausible(text: str) -> bool:

@@ -22,10 +22,19 @@ from .textvariants import canonical_lines, flat_tables
 _ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|</?(?:b|strong|i|em|u|span)>", re.I)
 _LIST_ITEM = re.compile(
     r"^\s*\t?\s*(?:\d{1,2}[.、．]|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}、|[①-⑳])\s*\t")
-_CELL = re.compile(r"^ *\t([^\t]*)$")
+_CELL = re.compile(r"^[ \u3000]*\t([^\t]*)$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _TABS = re.compile(r"[ \t]*\t[ \t]*")
+# A page's number or a page break printed into the text by a PDF or print export, on a
+# line of its own: '— 3 —', '- 3 -', '第3页', '第 3 页 共 12 页', '共12页 第3页', a form
+# feed. Looked for only in a text that has a line starting like one (most have none).
+_PAGE_MARK = (r"[ \t\f]*(?:[-—–－]+[ \t]*\d{1,3}[ \t]*[-—–－]+"
+              r"|(?:共[ \t]*\d{1,3}[ \t]*页[ \t]*[,，]?[ \t]*)?第[ \t]*\d{1,3}[ \t]*页"
+              r"(?:[ \t]*[,，/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?|)[ \t\f]*")
+_PAGE_MARK_LINE = re.compile(_PAGE_MARK)
+# how a page mark's line starts (a cheap test: it starts with a literal newline)
+_PAGE_MARK_START = re.compile(r"\n *[-—–－第共] *(?:\d|第)")
 
 
 def _clean_lines(text: str) -> list[str]:
@@ -40,6 +49,32 @@ def _clean_lines(text: str) -> list[str]:
     return lines
 
 
+def _drop_page_marks(lines: list[str | None]) -> None:
+    """Blank out (None) the page marks between a document's pages so that a table or
+    paragraph cut by a page break reads as one. A printed page number takes the blank
+    line printed after it along (the page's own breaks stay); a form feed of its own
+    is only dropped; one that starts a line of text is stripped from it."""
+    for i, ln in enumerate(lines):
+        if ln is None:
+            continue
+        if not (("\f" in ln or "页" in ln or "-" in ln or "—" in ln or "–" in ln or "－" in ln)
+                and _PAGE_MARK_LINE.fullmatch(ln)):
+            if "\f" in ln:
+                lines[i] = ln.replace("\f", "")
+            continue
+        if not ln.strip(" \t\f"):      # a form feed alone
+            lines[i] = None
+        elif ln.strip():                # a printed page number
+            lines[i] = None
+            if i + 1 < len(lines) and lines[i + 1] is not None and _blank(lines[i + 1]):
+                lines[i + 1] = None
+
+
+def _blank(line: str) -> bool:
+    """A blank line between rows or paragraphs (a line of one tab is an empty cell)."""
+    return not line.strip() and not _CELL.match(line)
+
+
 def _kind(line: str) -> str:
     if "\t" not in line:   # every kind but running text and blank lines has a tab
         return "text" if line.strip() else "blank"
@@ -50,7 +85,7 @@ def _kind(line: str) -> str:
         return "cell"
     if _LIST_ITEM.match(line):
         return "para"
-    if "\t" in line.strip("\n").lstrip(" ").lstrip("\t") or (
+    if "\t" in line.strip("\n").lstrip(" \u3000").lstrip("\t") or (
             line.startswith("\t") and line.count("\t") >= 2):
         return "row"
     return "text"
@@ -86,12 +121,16 @@ class _CellTable:
 
     def build(self) -> Table:
         rows = [(gap, cells) for gap, cells in self.rows]
+        # The blank lines between two rows: one in most exports, two in a double-spaced
+        # one. A longer gap is a cell's own empty paragraphs.
+        gaps = [gap for gap, _ in rows[1:]]
+        row_gap = max(1, min(set(gaps), key=lambda g: (-gaps.count(g), g))) if gaps else 1
         merged: list[tuple[int, list]] = []
         i = 0
         while i < len(rows):
             gap, cells = rows[i]
             # Join a short row with the next when the gap was an in-cell blank run.
-            while (i + 1 < len(rows) and rows[i + 1][0] >= 2 and merged
+            while (i + 1 < len(rows) and rows[i + 1][0] > row_gap and merged
                    and len(cells) < len(merged[-1][1])
                    and len(cells) + len(rows[i + 1][1]) <= len(merged[-1][1])):
                 cells = cells + rows[i + 1][1]
@@ -135,11 +174,16 @@ def parse_text(text: str) -> list:
     """Text -> blocks (Paragraph | Table). Pipe rows, ' |' cell lines and tables
     flattened onto one line are read too (see textvariants)."""
     lines = _clean_lines(text)
-    if "|" in text:   # pipe rows and ' |' cells rewritten, separator lines dropped
-        canon = canonical_lines(lines)
+    pipes = "|" in text
+    marks = "\f" in text or _PAGE_MARK_START.search(text) is not None
+    if pipes or marks:
+        # pipe rows and ' |' cells rewritten, separator lines and page marks dropped
+        canon = canonical_lines(lines) if pipes else list(lines)
+        if marks:
+            _drop_page_marks(canon)
         nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
         raw = [ln for ln in canon if ln is not None]
-    else:   # nothing for canonical_lines to do
+    else:   # nothing to rewrite or drop
         nos, raw = range(1, len(lines) + 1), lines
     # most lines have no tab: running text or blank, told without a call; most lines
     # with one are cells (one tab, first: what _CELL matches)
