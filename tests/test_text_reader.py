@@ -119,6 +119,37 @@ def test_an_ideographic_space_before_the_tab_is_still_a_cell():
     assert texts(tables(parse_text(src))[0]) == [["甲", "乙", "丙"], ["丁"]]
 
 
+WRAPPED = (
+    "某县信访局2023年度部门整体支出绩效自评报告\n"
+    "一、部门基本情况\n"
+    "本局内设办公室、接访股、办信股、督查股四个股室，负责全县信访工作的统\n"
+    "筹协调。2023年度财政拨款收入为321.45万元、支出为321.45万元，其中基本支\n"
+    "出为250.12万元，项目支出为71.33万元。全年共受理群众来信来访1024件，\n"
+    "办结率达到98%，群众满意度达到95%，信访形势总体平稳向好，全年化解积案1\n"
+    "28件。\n"
+    "二、存在的问题\n"
+    "（一）预算编制还不够精细，部分项目支出的绩效目标设置不够科学合理，指\n"
+    "标的可衡量性有待加强。\n"
+    "（二）基层信访工作力量较为薄弱，业务培训的覆盖面和针对性仍需进一步提\n"
+    "高，信息化建设水平有待提升。\n")
+
+
+def test_text_wrapped_at_a_fixed_width_is_rejoined():
+    paras = [b.text for b in parse_text(WRAPPED)]
+    assert paras[2].startswith("本局内设办公室") and paras[2].endswith("全年化解积案128件。")
+    assert "财政拨款收入为321.45万元" in paras[2] and "其中基本支出为250.12万元" in paras[2]
+    assert paras[3] == "二、存在的问题"            # a heading is not joined to the line above
+    assert paras[4].endswith("指标的可衡量性有待加强。") and paras[5].startswith("（二）")
+    assert [b.line for b in parse_text(WRAPPED)] == [1, 2, 3, 8, 9, 11]
+
+
+def test_text_with_a_paragraph_per_line_is_not_rejoined():
+    # the same sentences, one paragraph per line, several not ending in 。
+    lines = [ln for ln in WRAPPED.replace("\n", "").replace("。", "。\n").split("\n") if ln]
+    text = "\n".join(ln.rstrip("。") for ln in lines) + "\n"
+    assert [b.text for b in parse_text(text)] == [ln.rstrip("。") for ln in lines]
+
+
 def test_source_lines_are_kept():
     blocks = parse_text("甲\n\n\t乙\n\t丙\n")
     t = tables(blocks)[0]

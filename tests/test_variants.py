@@ -243,6 +243,22 @@ def test_form_paragraphs_that_are_not_label_and_value(text):
     assert (rep.self_score, rep.grade) == (None, None)
 
 
+def test_figures_in_text_wrapped_at_a_fixed_width():
+    # a PDF's text: lines cut at the page width, in the middle of a figure
+    from test_text_reader import WRAPPED
+    result, rep = parse(WRAPPED)
+    assert money(rep, "income.general_budget") == 321.45
+    assert (money(rep, "expenditure.basic"), money(rep, "expenditure.project")) == (250.12, 71.33)
+    assert [f.kind for f in rep.findings] == ["problem", "problem"]
+
+
+def test_form_cells_with_other_label_words():
+    result, rep = parse("2023年度某县信访局部门整体支出绩效自评报告\n\n\t联系人\n\t王五\n\t联系电话\n"
+                        "\t0731-1234567\n\n\t编制人数\n\t15\n\t实有人员\n\t13\n")
+    assert (rep.contact_name, rep.contact_phone) == ("王五", "0731-1234567")
+    assert (rep.staff_authorized, rep.staff_actual) == (15, 13)
+
+
 def test_totals_printed_as_zongji():
     result, rep = parse("2023年度某县信访局部门整体支出绩效自评报告\n"
                         "2023年收入总计300万元，支出总计290万元，年末结转和结余10万元。\n"

@@ -38,7 +38,7 @@ def parse(doc: Document, report: Report) -> None:
     if report.contact_name:
         report.people.append(Person("contact", report.contact_name, phone=report.contact_phone,
                                     line=contact.line))
-    for label, attr in ((r"^(人员)?编制(人数|数)?$", "staff_authorized"), (r"^实有人数$", "staff_actual")):
+    for label, attr in ((r"^(人员)?编制(人数|数)?$", "staff_authorized"), (r"^实有(人数|人员)$", "staff_actual")):
         cell = value_after(doc, label, lambda t: to_number(t) is not None)
         if cell:
             setattr(report, attr, int(to_number(cell.text)))

@@ -243,7 +243,80 @@ def parse_text(text: str) -> list:
                 blocks.append(Paragraph(text_, n))
         blanks = 0
     close()
-    return flat_tables(blocks)
+    return unwrap(flat_tables(blocks))
+
+
+# ---------------------------------------------------------------------------------------
+# Lines wrapped at a fixed width (text taken from a PDF or a print layout)
+
+_SENTENCE_END = tuple("。；;！!？?")
+_LINE_HEAD = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．](?!\d)"
+    r"|[①-⑳]|第[一二三四五六七八九十\d]+[章节条部分]|附件|[•·●■◆▪-]\s)")
+# Widths are display widths: a Han character or full-width sign is two, an ASCII one.
+_WRAP_MIN = 56        # narrower 'widths' are lists of short items, not wrapping
+_WRAP_BAND = 4        # a wrapped line stops up to two Han characters short of the width
+_WRAP_SHARE = 0.35    # of the long paragraphs, how many must sit at the width
+_WRAP_MAX = 200       # a longer paragraph is no wrapped line
+
+
+def _display_width(text: str) -> int:
+    """Two for each character outside Latin-1 (Han, full-width), one for the rest: the
+    UTF-8 length counts three bytes for the first and one for ASCII."""
+    return (len(text.encode("utf-8", "surrogatepass")) + len(text)) // 2
+
+
+def wrap_width(paragraphs: list[Paragraph]) -> int | None:
+    """The display width the text was wrapped at, if it was: many long lines that stop
+    mid-sentence at about the same width. None for text with a paragraph per line."""
+    long = [p.text for p in paragraphs if len(p.text) >= 20]
+    cut = [_display_width(t) for t in long
+           if len(t) <= _WRAP_MAX and not t.endswith(_SENTENCE_END)]
+    if len(cut) < 6:
+        return None
+    counts: dict[int, int] = {}
+    for n in cut:
+        counts[n] = counts.get(n, 0) + 1
+
+    def near(w: int) -> int:
+        return sum(v for k, v in counts.items() if w - _WRAP_BAND <= k <= w)
+
+    width = max(counts, key=lambda w: (near(w), w))
+    if width < _WRAP_MIN or near(width) < 6 or near(width) < _WRAP_SHARE * len(long):
+        return None
+    return width
+
+
+def unwrap(blocks: list) -> list:
+    """Rejoin the paragraphs of a text wrapped at a fixed width: a line that reaches
+    the width without ending its sentence goes on in the next line (the next source
+    line, not a heading or a list item). A text with a paragraph per line is returned
+    as it is."""
+    paragraphs = [b for b in blocks if isinstance(b, Paragraph)]
+    width = wrap_width(paragraphs) if len(paragraphs) >= 6 else None
+    if width is None:
+        return blocks
+    out: list = []
+    last_width = 0          # the display width of the last physical line of out[-1]
+    last_line = -1
+    for b in blocks:
+        prev = out[-1] if out else None
+        if (isinstance(b, Paragraph) and isinstance(prev, Paragraph)
+                and b.line == last_line + 1 and last_width >= width - _WRAP_BAND
+                and not prev.text.endswith(_SENTENCE_END) and not prev.text.endswith(("：", ":"))
+                and not _LINE_HEAD.match(b.text)):
+            # (a break between two Latin words stood for a space; one inside a number
+            # or between Han characters for nothing)
+            joint = " " if prev.text[-1:].isascii() and prev.text[-1:].isalpha() \
+                and b.text[:1].isascii() and b.text[:1].isalpha() else ""
+            out[-1] = Paragraph(prev.text + joint + b.text, prev.line)
+        else:
+            out.append(b)
+        if isinstance(b, Paragraph):
+            last_width, last_line = _display_width(b.text), b.line
+        else:
+            last_width, last_line = 0, -1
+    return out
 
 
 def read_text(text: str, file_name: str = "", encoding: str | None = None) -> Document:
