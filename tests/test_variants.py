@@ -47,6 +47,21 @@ def test_pipe_rows_with_runs_of_pipes_for_merged_cells():
                    ("产出指标", "质量指标", "群众满意度", 90, 95, 18)]
 
 
+def test_short_value_header_sits_over_the_columns_it_fits():
+    # the 指标值 heading's 符号/值/单位 row, the heading above it lost, printed as
+    # tab-separated rows: the export drops the row's trailing empty cell, so the short
+    # header no longer ends at the last column (seen in a Hebei district's report)
+    text = ("2024年度某区信访局部门整体支出绩效自评报告\n"
+            "符号\t值\t单位\n"
+            "产出指标\t数量指标\t受理信访事项数量\t按时受理\t全年\t文字描述\t\t年度受理数量\t依据往年测评\n"
+            "\t质量指标\t按期办结率\t做好办结工作\t全年\t≥\t95.00\t百分比\t依据往年测评\n"
+            "\t时效指标\t及时受理率\t及时受理\t全年\t\t99.00\t百分比\t依据往年测评\n")
+    result, rep = parse(text)
+    got = [(i.name, i.operator, i.target_value, i.target_unit) for i in rep.indicators]
+    assert got == [("受理信访事项数量", None, None, None), ("按期办结率", "≥", 95, "%"),
+                   ("及时受理率", None, 99, "%")]
+
+
 def test_one_cell_per_line_ending_in_a_bar():
     # issue 5: one cell per line ending in ' |', blank lines between rows
     text = ("2024年度某县信访局部门整体支出绩效自评报告\n"

@@ -11,7 +11,7 @@ from ..document import Cell, Document, Row, Table
 from ..model import FinanceItem, Indicator, Report
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.values import (MONEY_UNITS, clean, parse_operator, parse_score, parse_value,
+from ..normalise.values import (MONEY_UNITS, clean, normalise_unit, parse_operator, parse_score, parse_value,
                                to_number, to_wan)
 
 
@@ -360,11 +360,12 @@ def grid_indicators(table: Table, r: int) -> tuple[list[Indicator], list[str] | 
             for k, c in enumerate(h.cells[:width]):
                 if squash(c.text):
                     labels[k] = squash(c.text)
-    else:   # a header shorter than its rows: its labels belong to the rightmost columns
-        hl = [squash(c.text) for c in header_rows[-1].cells]
-        labels = [""] * (width - len(hl)) + hl
-    roles = header_roles(labels)
     matrix = [[c.text for c in d.cells] + [""] * (width - len(d.cells)) for d in data]
+    if max(len(h.cells) for h in header_rows) < width:
+        # a header shorter than its rows (a merged 指标值 heading's 符号/值/单位 row, the
+        # heading above it lost)
+        labels = _place_short_header([squash(c.text) for c in header_rows[-1].cells], matrix, width)
+    roles = header_roles(labels)
     if "l1" not in roles or "l2" not in roles or "name" not in roles:
         # find the level columns by what they hold
         for k in range(width):
@@ -389,6 +390,29 @@ def grid_indicators(table: Table, r: int) -> tuple[list[Indicator], list[str] | 
                 weight=get(m, "weight"), score=get(m, "score"), deviation=get(m, "deviation"),
                 line=d.line))
     return out, total, i
+
+
+def _place_short_header(hl: list[str], matrix: list[list[str]], width: int) -> list[str]:
+    """The labels of a header shorter than its rows, over the run of columns whose
+    contents fit them best: the target column holding figures, the unit column unit
+    words. The rightmost run wins a tie (a row-per-line export drops trailing empty
+    cells, so the header may end short of the last column)."""
+    best, best_fit = width - len(hl), -1
+    for offset in range(width - len(hl), -1, -1):
+        labels = [""] * offset + hl + [""] * (width - len(hl) - offset)
+        roles = header_roles(labels)
+        fit = 0
+        for row in matrix:
+            if "target" in roles and parse_value(row[roles["target"]]).number is not None:
+                fit += 2
+            if "unit" in roles and normalise_unit(row[roles["unit"]]) in _UNIT_WORDS:
+                fit += 1
+        if fit > best_fit:
+            best, best_fit = offset, fit
+    return [""] * best + hl + [""] * (width - len(hl) - best)
+
+
+_UNIT_WORDS = {"%", "百分比", "件", "次", "人", "人次", "个", "万元", "元", "天", "日", "分", "批", "场", "项"}
 
 
 def total_row_figures(total: list[str] | None) -> tuple[float | None, float | None, str | None]:
