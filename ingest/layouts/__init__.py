@@ -179,10 +179,12 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
                 report.staff_actual = b
 
     def score():
-        if report.self_score is None and form_values().self_score is not None:
-            report.self_score, report.self_score_text = form.self_score, form.self_score_text
-        if not report.grade and form_values().grade:
-            report.grade = form.grade
+        if report.self_score is None or not report.grade:
+            found = form_values()
+            if report.self_score is None and found.self_score is not None:
+                report.self_score, report.self_score_text = found.self_score, found.self_score_text
+            if not report.grade and found.grade:
+                report.grade = found.grade
         s, text, grade = prose.score_and_grade(ls)
         if report.self_score is None and s is not None:
             report.self_score, report.self_score_text = s, text

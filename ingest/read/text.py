@@ -9,7 +9,13 @@ Two table encodings are common in text exports of Word/Excel reports:
 
 A merged cell arrives as an empty cell. A cell whose text ends in empty paragraphs
 prints extra blank lines before the next cell; such a "row" that is too short is
-joined to the next one when together they fit the width of the row above.
+joined to the next one when together they fit the width of the row above (a
+double-spaced export puts two blank lines between every two rows: the usual gap of
+a table is its row break).
+
+Page marks on lines of their own (a form feed, '— 2 —', '第3页 共9页') are dropped so
+a page break does not cut a table. Text wrapped at a fixed width (a PDF's or a print
+layout's lines) is rejoined into paragraphs (``unwrap``).
 """
 from __future__ import annotations
 
@@ -261,8 +267,8 @@ _WRAP_MAX = 200       # a longer paragraph is no wrapped line
 
 
 def _display_width(text: str) -> int:
-    """Two for each character outside Latin-1 (Han, full-width), one for the rest: the
-    UTF-8 length counts three bytes for the first and one for ASCII."""
+    """Two for a character of three UTF-8 bytes (Han, full-width signs), one for ASCII
+    (what the UTF-8 length tells without a loop over the characters)."""
     return (len(text.encode("utf-8", "surrogatepass")) + len(text)) // 2
 
 
