@@ -72,13 +72,8 @@ def _drop_page_marks(lines: list[str | None]) -> None:
             lines[i] = None
         elif ln.strip():                # a printed page number
             lines[i] = None
-            if i + 1 < len(lines) and lines[i + 1] is not None and _blank(lines[i + 1]):
+            if i + 1 < len(lines) and lines[i + 1] is not None and _kind(lines[i + 1]) == "blank":
                 lines[i + 1] = None
-
-
-def _blank(line: str) -> bool:
-    """A blank line between rows or paragraphs (a line of one tab is an empty cell)."""
-    return not line.strip() and not _CELL.match(line)
 
 
 def _kind(line: str) -> str:
@@ -184,7 +179,7 @@ def parse_text(text: str) -> list:
     marks = "\f" in text or _PAGE_MARK_START.search(text) is not None
     if pipes or marks:
         # pipe rows and ' |' cells rewritten, separator lines and page marks dropped
-        canon = canonical_lines(lines) if pipes else list(lines)
+        canon = canonical_lines(lines) if pipes else lines
         if marks:
             _drop_page_marks(canon)
         nos = [k + 1 for k, ln in enumerate(canon) if ln is not None]   # source line numbers
