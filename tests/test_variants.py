@@ -334,6 +334,67 @@ def test_documents_that_are_not_self_evaluations(text, kind):
     assert "不是绩效自评报告" in result.errors[0]
 
 
+@pytest.mark.parametrize("title, kind", [
+    # the self-evaluation heads the title though a budget is named first (Sichuan's form)
+    ("部门预算项目支出绩效自评表（2023年度）", "self_evaluation"),
+    ("某县信访局部门预算整体支出绩效自评报告", "self_evaluation"),
+    # a self-evaluation in brackets, or named before the statement, does not head it
+    ("某县信访局2023年度部门决算（含绩效自评情况）", "budget_or_final_accounts"),
+    ("某县信访局绩效自评情况及2023年度部门决算说明", "budget_or_final_accounts"),
+])
+def test_the_head_noun_of_a_title_decides_its_kind(title, kind):
+    from ingest.layouts import prose
+    ls = prose.lines(read(title + "\n一、基本情况\n收入合计100万元。\n"))
+    assert prose.document_kind(ls)[0] == kind
+
+
+# A province's 项目支出绩效自评表 exported from Word, one cell per line and a blank line
+# after each row, a merged cell's other rows printed empty (as the seeds' exporter does):
+# the budget block headed 年初预算 / 调整后预算数 / 预算执行数 / 预算执行率 / 权重 with a
+# 总额 row, the goal under 项目年度目标 / 年度目标完成情况, and signatures after 改进措施
+# (seen in Sichuan, 510000 forms).
+PROJECT_FORM = [
+    ["部门预算项目支出绩效自评表（2023年度）"],
+    ["项目名称", "51000021R000000054321-信访接待经费"],
+    ["主管部门", "犍为县信访局", "实施单位（盖章）", "犍为县信访局"],
+    ["项目基本情况", "1.项目年度目标完成情况"],
+    ["", "项目年度目标", "年度目标完成情况"],
+    ["", "保障来访接待和矛盾调处正常开展。", "全年接待来访412批次，按期办结率97%。"],
+    ["预算执行情况（10分）", "年度预算数（万元）", "年初预算", "调整后预算数", "预算执行数", "预算执行率",
+     "权重", "得分", "原因"],
+    ["", "总额", "42.00", "45.00", "43.65", "97.00%", "10", "9.7", ""],
+    ["", "其中：财政资金", "42.00", "45.00", "43.65", "97.00%", "/", "/", ""],
+    ["绩效指标（90分）", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值",
+     "权重", "得分", "未完成原因分析"],
+    ["", "产出指标", "数量指标", "接待来访批次", "≥", "350", "批次", "412", "30", "30", ""],
+    ["", "", "质量指标", "按期办结率", "≥", "95", "%", "97", "30", "30", ""],
+    ["", "满意度指标", "服务对象满意度指标", "来访群众满意度", "≥", "90", "%", "93", "30", "29", "个别诉求未解决"],
+    ["合计", "", "", "", "", "", "", "", "100", "98.7", ""],
+    ["存在问题", "部分诉求涉及多个部门，协调耗时较长。"],
+    ["改进措施", "建立联席会议制度，缩短办理时限。"],
+    ["项目负责人：赵强", "", "财务负责人：孙丽"],
+]
+
+
+def test_project_form_exported_from_word():
+    text = "\n".join("\n".join("\t" + c for c in row) + "\n" for row in PROJECT_FORM)
+    result, rep = parse(text)
+    assert result.kind == "self_evaluation" and result.status == "parsed"
+    assert (rep.department, rep.fiscal_year) == ("犍为县信访局", 2023)
+    [p] = rep.projects
+    assert (p.budget_initial, p.budget_adjusted, p.budget_executed, p.execution_rate) == (42, 45, 43.65, 97)
+    assert (p.budget_weight, p.budget_score, p.total_weight, p.total_score) == (10, 9.7, 100, 98.7)
+    assert (p.goal_expected, p.goal_actual) == ("保障来访接待和矛盾调处正常开展。", "全年接待来访412批次，按期办结率97%。")
+    got = [(i.level1, i.level2, i.name, i.operator, i.target_value, i.target_unit, i.actual_value, i.score)
+           for i in p.indicators]
+    assert got == [("产出指标", "数量指标", "接待来访批次", "≥", 350, "批次", 412, 30),
+                   ("产出指标", "质量指标", "按期办结率", "≥", 95, "%", 97, 30),
+                   ("满意度指标", "满意度指标", "来访群众满意度", "≥", 90, "%", 93, 29)]
+    # the signatures after 改进措施 are not measures
+    assert [(f.kind, f.text) for f in rep.findings] == [
+        ("problem", "部分诉求涉及多个部门，协调耗时较长。"), ("measure", "建立联席会议制度，缩短办理时限。")]
+
+
 def test_final_accounts_statement_embedding_a_self_evaluation_yields_it():
     # issue 5: a 部门决算说明 with the self-evaluation as one of its parts
     result, rep = parse("某县信访局2023年度部门决算说明\n一、部门基本情况\n收入合计300万元，支出合计290万元。\n"

@@ -426,10 +426,12 @@ def total_row_figures(total: list[str] | None) -> tuple[float | None, float | No
     return weight, score, grade
 
 
+# the header labels of a budget block; a label takes the first key that fits it
 _BUDGET_KEYS = [(k, re.compile(p)) for k, p in (
-    ("initial", r"^年初预算"), ("adjusted", r"^全年预算|^调整后预算"), ("executed", r"^全年执行|^执行数"),
-    ("weight", r"^分值"), ("rate", r"^执行率"), ("score", r"^得分"))]
-_BUDGET_TOTAL = re.compile(r"年度资金总额|资金总额|^合计$")
+    ("initial", r"^年初预算"), ("adjusted", r"^全年预算|^调整后?预算"),
+    ("executed", r"^全年执行|^(?:预算)?执行数|^实际支出"),
+    ("weight", r"^分值|^权重"), ("rate", r"^(?:预算)?执行率"), ("score", r"^得分"))]
+_BUDGET_TOTAL = re.compile(r"年度资金总额|资金总额|^合计$|^总额$")
 
 
 def budget_block(table: Table) -> dict | None:
@@ -438,7 +440,8 @@ def budget_block(table: Table) -> dict | None:
     for r, row in enumerate(table.rows):
         labels = [squash(c.text) for c in row.cells]
         if any(l.startswith("年初预算") for l in labels):
-            header = [(k, p) for l in labels for k, p in _BUDGET_KEYS if p.search(l)]
+            header = [next((k, p) for k, p in _BUDGET_KEYS if p.search(l))
+                      for l in labels if any(p.search(l) for _, p in _BUDGET_KEYS)]
             continue
         if header is None:
             continue
@@ -474,12 +477,22 @@ def goal_after(table: Table, r: int) -> tuple[str | None, str | None, int]:
     return texts[0].strip(), (texts[1].strip() if len(texts) > 1 else None), line
 
 
+_GOAL_EXPECTED = re.compile(r"^(?:预期|(?:项目)?年度(?:总体)?)目标$")
+_GOAL_ACTUAL = re.compile(r"^实际完成|^(?:年度)?目标完成情况")
+
+
+def is_goal_header(labels: list[str]) -> bool:
+    """A 预期目标 | 实际完成情况 header row (also 项目年度目标 | 年度目标完成情况)."""
+    return (any(_GOAL_EXPECTED.match(l) for l in labels)
+            and any(_GOAL_ACTUAL.match(l) for l in labels)
+            and not any(_INDICATORS_BEGIN.search(l) for l in labels))   # an indicator header
+
+
 def goal_headers(doc: Document):
     """(table, row) of every 预期目标 | 实际完成… header row."""
     for t in doc.tables:
         for r, row in enumerate(t.rows):
-            labels = [squash(c.text) for c in row.cells]
-            if "预期目标" in labels and any(l.startswith("实际完成") for l in labels):
+            if is_goal_header([squash(c.text) for c in row.cells]):
                 yield t, r
 
 

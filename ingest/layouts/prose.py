@@ -338,6 +338,19 @@ _ACCOUNTS_TITLE = re.compile(r"决算(?:说明|公开|报告|情况)|部门决�
 _POLICY_TITLE = re.compile(r"(?:通知|意见|办法|规定|方案|细则|批复|指引|指南|规划|决定)$")
 
 
+def _self_evaluation_headed(title: str) -> bool:
+    """A title whose head noun (the last, in Chinese) is the self-evaluation, though it
+    names a budget first: '部门预算项目支出绩效自评表(2023年度)' is a form, not a 部门预算.
+    A self-evaluation in brackets ('部门决算（含绩效自评情况）') does not head it."""
+    plain = _BRACKETED.sub("", title)
+    ev = [m.end() for m in _SELF_EVAL_TITLE.finditer(plain)]
+    acc = [m.end() for m in _ACCOUNTS_TITLE.finditer(plain)]
+    return bool(ev) and (not acc or ev[-1] > acc[-1])
+
+
+_BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
+
+
 def document_kind(ls: list[Line]) -> tuple[str, int | None]:
     """What the document is, from its title: ('self_evaluation', None) for a
     self-evaluation (or a document whose title says nothing either way);
@@ -347,7 +360,7 @@ def document_kind(ls: list[Line]) -> tuple[str, int | None]:
     heads = [_nows(l.text) for l in ls[:3]]   # a title takes up to three lines
     kind = None
     for h in heads:
-        if len(h) <= 60 and _ACCOUNTS_TITLE.search(h):
+        if len(h) <= 60 and _ACCOUNTS_TITLE.search(h) and not _self_evaluation_headed(h):
             kind = "budget_or_final_accounts"
         elif len(h) <= 80 and _SELF_EVAL_TITLE.search(h) and not _POLICY_TITLE.search(h):
             return "self_evaluation", None
@@ -635,6 +648,11 @@ _COLON = re.compile(r"[:：]")
 _NOTHING = re.compile(r"[无无。]+")
 
 
+# a form's sign-off line ends the passage above it: '项目负责人：…', '填报人：…'
+_SIGN_OFF = re.compile(r"(?:(?:项目|财务|单位|部门)?负责人|填报人|填表人|制表人|审核人|联系人|联系电话"
+                       r"|(?:填报|报告|编制)日期)(?:\s*[（(]?(?:签字|签名|盖章)[)）]?)?\s*[:：]")
+
+
 def findings(ls: list[Line]) -> list[Finding]:
     """Problems, measures, experience and application from headed passages."""
     out: list[Finding] = []
@@ -651,7 +669,7 @@ def findings(ls: list[Line]) -> list[Finding]:
             if len(rest) == 2 and len(rest[1]) > 8:
                 out.extend(findings_from_text(rest[1], kind, ln.no))
             continue
-        if top and not kind:
+        if top and not kind or mode and _SIGN_OFF.match(t):
             mode = None
             continue
         if mode and not (sub and len(t) <= 24 and not heading_kind(t)):

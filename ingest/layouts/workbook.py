@@ -56,7 +56,7 @@ def parse(doc: Document, report: Report) -> None:
                         project.implementer = next((x.text.strip() for x in row.cells[c + 1:] if x.text.strip()), None)
             elif "财年" in labels:
                 _year_goals(t, r, report)
-            elif "预期目标" in labels and project is not None:
+            elif project is not None and ("预期目标" in labels or common.is_goal_header(labels)):
                 project.goal_expected, project.goal_actual, _ = common.goal_after(t, r)
             elif any(l.startswith("三级指标") for l in labels):
                 inds, total, _ = common.grid_indicators(t, r)
