@@ -395,6 +395,33 @@ def test_project_form_exported_from_word():
         ("problem", "部分诉求涉及多个部门，协调耗时较长。"), ("measure", "建立联席会议制度，缩短办理时限。")]
 
 
+# The national 部门（单位）整体支出绩效自评表 on its own, with no written report: its grid's
+# last column is headed 偏差原因分析及改进措施 and its grade sits in a two-cell row
+# (seen in Sichuan and Hunan counties' forms).
+DEPARTMENT_FORM = [
+    ["部门（单位）整体支出绩效自评表"],
+    ["（2023年度）"],
+    ["部门（单位）名称", "犍为县信访局"],
+    ["年度部门整体支出预算执行情况（万元）", "", "年初预算数", "全年预算数", "全年执行数"],
+    ["", "年度资金总额：", "312.40", "335.60", "330.15"],
+    ["年度绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+     "偏差原因分析及改进措施"],
+    ["", "产出指标", "数量指标", "接待来访批次", "≥350批次", "412批次", "50", "50", ""],
+    ["", "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "93%", "50", "47", "个别诉求未解决"],
+    ["总分", "", "", "", "", "", "100", "97", ""],
+    ["自评等级", "优"],
+]
+
+
+def test_department_form_without_a_written_report():
+    text = "\n".join("\n".join("\t" + c for c in row) + "\n" for row in DEPARTMENT_FORM)
+    result, rep = parse(text)
+    assert (rep.department, rep.fiscal_year, rep.self_score) == ("犍为县信访局", 2023, 97)
+    assert (rep.grade, rep.grade_level) == ("优", "优")             # from the 自评等级 row
+    assert [i.name for i in rep.indicators] == ["接待来访批次", "群众满意度"]
+    assert rep.findings == []        # the grid's cells under 偏差原因分析及改进措施 are not measures
+
+
 def test_final_accounts_statement_embedding_a_self_evaluation_yields_it():
     # issue 5: a 部门决算说明 with the self-evaluation as one of its parts
     result, rep = parse("某县信访局2023年度部门决算说明\n一、部门基本情况\n收入合计300万元，支出合计290万元。\n"

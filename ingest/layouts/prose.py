@@ -598,12 +598,17 @@ _ITEM_SPLIT = re.compile(
     r"(?:(?<=[。；;])|^)\s*(?=(?:[一二三四五六七八九十]是|\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[)）]|[（(][一二三四五六七八九十][)）]))")
 
 
+_COLUMN_HEADS = ("偏差", "未完成原因", "扣分原因")
+
+
 @lru_cache(maxsize=16384)
 def heading_kind(text: str) -> str | None:
     """Cached: findings and sections ask about the same lines, and forms of one kind
     print the same headings."""
     t = _nows(text)
     if len(t) > 40:
+        return None
+    if t.startswith(_COLUMN_HEADS):    # an indicator grid's column: 偏差原因分析及改进措施
         return None
     if _APPLICATION_HEAD.search(t):
         return "application"
@@ -800,20 +805,31 @@ def form_pairs(doc: Document) -> dict[str, Line]:
     '评价等次') and, as its value, the paragraph after it. Keys: contact, phone,
     authorized, actual, score, grade; the first pair of each counts.
 
+    The same pairs are read inside a table row, a label cell and the filled cell after
+    it ('自评等级 | 优'), for the forms whose layout does not read that label itself.
+
     A label next to another label is a header row whose values follow later in another
     order ('人员编制 / 实有人数 / 12 / 10'): neither gives a value.
     """
-    paras = [Line(b.line, b.text.strip()) for b in doc.blocks
-             if isinstance(b, Paragraph) and b.text.strip()]
-    keys = [_pair_label(p.text) for p in paras]
     out: dict[str, Line] = {}
+    _pairs_in([Line(b.line, b.text.strip()) for b in doc.blocks
+               if isinstance(b, Paragraph) and b.text.strip()], out)
+    for t in doc.tables:
+        for row in t.rows:
+            filled = [Line(c.line, c.text.strip()) for c in row.cells if c.text.strip()]
+            if len(filled) > 1:
+                _pairs_in(filled, out)
+    return out
+
+
+def _pairs_in(units: list[Line], out: dict[str, Line]) -> None:
+    keys = [_pair_label(u.text) for u in units]
     for i, key in enumerate(keys):
-        if key is None or key in out or i + 1 >= len(paras):
+        if key is None or key in out or i + 1 >= len(units):
             continue
         if keys[i + 1] is not None or (i > 0 and keys[i - 1] is not None):
             continue
-        out[key] = paras[i + 1]
-    return out
+        out[key] = units[i + 1]
 
 
 _PAIR_NAME = re.compile(r"[\u4e00-\u9fff·]{2,5}")
