@@ -310,6 +310,17 @@ def test_totals_printed_as_zongji():
     ("沅江市财政局2021年度 机关整体支出绩效评价报告\n一、自评得分情况\n综合评分为96分。\n"
      "二、单位基本概况\n内设事业单位2个，财政事务中心和沅江市国库集中支付中心。\n",
      "沅江市财政局", 2021),
+    # the title run into the paragraph after it, below a form; the years of cited titles
+    # (《…》) are not it
+    ("一、部门基本概况\n联系人\n张三\n人员编制\n10\n实有人数\n9\n职能职责概述\n"
+     "某县信访局负责全县信访工作。\n二、收支情况\n支出合计88万元。\n"
+     "某县信访局 2021年部门整体支出绩效评价报告 根据《关于做好2016年度综合绩效考评工作的通知》"
+     "和《2016年度考评细则》，现将自评情况报告如下。\n", "某县信访局", 2021),
+    # no title at all: the most frequent 年度 outside cited titles
+    ("一、部门基本概况\n联系人\n张三\n人员编制\n10\n实有人数\n9\n职能职责概述\n"
+     "某县信访局负责全县信访工作。\n二、绩效自评情况\n"
+     "按照《关于做好2016年度综合绩效考评工作的通知》《2016年度考评细则》要求，"
+     "2022年度支出合计88万元，2022年度项目支出10万元。\n", "某县信访局", 2022),
 ])
 def test_department_and_year_found_where_they_are(text, department, year):
     result, rep = parse(text)

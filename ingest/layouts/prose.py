@@ -301,6 +301,8 @@ _SPACE_BEFORE_YEAR = re.compile(r"(?<=\d)\s+(?=年)")
 _REPORT_OR_TABLE = re.compile(r"报告|表|情况")
 _NOTICE = re.compile(r"通知|关于|《")
 _YEAR_OF = re.compile(r"(20\d{2})年度")
+_TITLE_IN_TEXT = re.compile(r"(20\d{2})\s*年度?(?:部门|单位|机关)?(?:整体支出|项目支出)?绩效(?:自评|评价)(?:报告|表)")
+_CITED = re.compile(r"《[^《》\n]{0,80}》")
 
 
 _CN_YEAR = re.compile(r"(二〇[〇一二三四五六七八九]{2})年")
@@ -324,7 +326,14 @@ def fiscal_year(ls: list[Line]) -> int | None:
             m = _CN_YEAR.search(text)
             if m and ("绩效" in text or "自评" in text) and not _NOTICE.search(text):
                 return lab.cn_digits(m.group(1))
-    years = _YEAR_OF.findall(" ".join(l.text for l in ls))
+    # the most frequent year of the text, not counting the titles it cites
+    # (《关于做好2015年度综合绩效考评工作的通知》); a report's own title run into the
+    # paragraph after it ('X局 2020年部门整体支出绩效评价报告 根据…') says it first
+    text = _CITED.sub("", " ".join(l.text for l in ls))
+    m = _TITLE_IN_TEXT.search(text)
+    if m:
+        return int(m.group(1))
+    years = _YEAR_OF.findall(text)
     if years:
         return int(max(set(years), key=years.count))
     return None
