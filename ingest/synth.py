@@ -849,7 +849,7 @@ def _rubric_lines(f: Facts) -> list[str]:
     return out + cells(rows)
 
 
-# --- scored form (株洲) ---------------------------------------------------------
+# --- scored form (Hunan) --------------------------------------------------------
 
 def render_scored_form(f: Facts) -> str:
     s, rng = f.slot, f.rng

@@ -69,7 +69,7 @@ def hunan_county_form(**kw) -> Report:
     return r
 
 
-def zhuzhou_form(scores=(20, 10, 10, 8, 5, 5, 10, 10, 10), total=98.0, budget=True) -> Report:
+def scored_form(scores=(20, 10, 10, 8, 5, 5, 10, 10, 10), total=98.0, budget=True) -> Report:
     """The Zhuzhou form: one indicator table whose 总分 row prints 100 and the score,
     level-1 labels with their points, a 年度资金总额 row scored like an indicator."""
     weights = (20, 10, 10, 10, 5, 5, 10, 10, 10)
@@ -160,7 +160,7 @@ def narrative_report() -> Report:
 # ---------------------------------------------------------------- sum_mismatch
 
 def test_sums_that_add_up_raise_nothing():
-    for r in (hunan_county_form(), zhuzhou_form(), rubric_form(),
+    for r in (hunan_county_form(), scored_form(), rubric_form(),
               Report(department="曲靖市沾益区信访局", finance=[
                   fi("expenditure", "total", 230.25), fi("expenditure", "basic", 178.28),
                   fi("expenditure", "project", 51.97)],
@@ -244,10 +244,10 @@ def test_three_public_and_assets():
 
 
 def test_indicator_weights_with_budget_row_make_100():
-    assert "sum_mismatch" not in codes(zhuzhou_form())
+    assert "sum_mismatch" not in codes(scored_form())
     # the budget row's weight was not captured: 90 may be completed by it, no alarm
-    assert "sum_mismatch" not in codes(zhuzhou_form(budget=False))
-    r = zhuzhou_form()
+    assert "sum_mismatch" not in codes(scored_form(budget=False))
+    r = scored_form()
     r.indicators[0].weight = 25       # 95 + 10, and 产出指标 55 ≠ 50
     msgs = [f.message for f in flags_of(r, "sum_mismatch")]
     assert any("分值合计 105" in m for m in msgs)
@@ -281,13 +281,13 @@ def test_unscored_indicators_are_not_summed():
 # ---------------------------------------------------------------- score_exceeds_weight
 
 def test_score_within_weight():
-    for r in (zhuzhou_form(), rubric_form(), rubric_form(fill_down=True),
+    for r in (scored_form(), rubric_form(), rubric_form(fill_down=True),
               Report(department="x", projects=[yunnan_project()])):
         assert "score_exceeds_weight" not in codes(r)
 
 
 def test_score_above_weight():
-    r = zhuzhou_form(scores=(20, 20, 20, 8, 5, 5, 10, 10, 10), total=98)
+    r = scored_form(scores=(20, 20, 20, 8, 5, 5, 10, 10, 10), total=98)
     flags = flags_of(r, "score_exceeds_weight")
     assert len(flags) == 2 and flags[0].severity == "error"
     assert "得分 20 高于分值 10" in flags[0].message
@@ -307,7 +307,7 @@ def test_merged_weight_cell_scores_together():
 
 
 def test_budget_score_above_budget_weight():
-    r = zhuzhou_form()
+    r = scored_form()
     r.budget_score = 12
     r.indicator_total_score = r.self_score = 100.0
     assert any("预算执行得分 12" in f.message for f in flags_of(r, "score_exceeds_weight"))
@@ -316,7 +316,7 @@ def test_budget_score_above_budget_weight():
 # ---------------------------------------------------------------- total_score_mismatch
 
 def test_totals_that_add_up():
-    assert "total_score_mismatch" not in codes(zhuzhou_form(scores=(20, 10, 10, 8, 5, 5, 10, 10, 10), total=88 + 10))
+    assert "total_score_mismatch" not in codes(scored_form(scores=(20, 10, 10, 8, 5, 5, 10, 10, 10), total=88 + 10))
     assert "total_score_mismatch" not in codes(rubric_form())
     assert "total_score_mismatch" not in codes(
         Report(department="x", projects=[yunnan_project(), yunnan_project("维稳工作经费")]))
@@ -326,7 +326,7 @@ def test_totals_that_add_up():
 
 
 def test_stated_total_is_not_the_item_sum():
-    r = zhuzhou_form(scores=(20, 20, 20, 8, 5, 5, 10, 10, 10), total=98)
+    r = scored_form(scores=(20, 20, 20, 8, 5, 5, 10, 10, 10), total=98)
     flags = flags_of(r, "total_score_mismatch")
     assert len(flags) == 1 and flags[0].severity == "error"
     assert "108" in flags[0].message and "118" in flags[0].message and "98" in flags[0].message
@@ -336,11 +336,11 @@ def test_stated_total_is_not_the_item_sum():
 
 
 def test_unknown_budget_score_may_fill_the_gap_but_no_more():
-    r = zhuzhou_form(total=98, budget=False)     # items 88 + unknown budget score ≤ 10
+    r = scored_form(total=98, budget=False)     # items 88 + unknown budget score ≤ 10
     assert "total_score_mismatch" not in codes(r)
-    r = zhuzhou_form(total=97.5, budget=False)
+    r = scored_form(total=97.5, budget=False)
     assert "total_score_mismatch" not in codes(r)
-    r = zhuzhou_form(total=99.5, budget=False)   # 88 + at most 10 < 99.5
+    r = scored_form(total=99.5, budget=False)   # 88 + at most 10 < 99.5
     assert "total_score_mismatch" in codes(r)
     r.indicator_total_score = r.self_score = 100
     r.indicators[0].score = 15                   # 83 + at most 10 < 100
@@ -367,12 +367,12 @@ def test_rounded_total_of_decimal_scores():
 # ---------------------------------------------------------------- overspent
 
 def test_within_budget():
-    assert "overspent" not in codes(zhuzhou_form())
+    assert "overspent" not in codes(scored_form())
     assert "overspent" not in codes(Report(department="x", projects=[yunnan_project()]))
 
 
 def test_department_overspent():
-    r = zhuzhou_form()
+    r = scored_form()
     ex = next(f for f in r.finance if f.item == "executed")
     ex.amount, ex.amount_text = 329.98, "329.98"
     flags = flags_of(r, "overspent")
@@ -507,7 +507,7 @@ def test_narrative_disagrees_with_tables():
 # ---------------------------------------------------------------- check_report
 
 def test_check_report_is_pure_and_stable():
-    r = zhuzhou_form(scores=(20, 20, 20, 8, 5, 5, 10, 10, 10), total=98)
+    r = scored_form(scores=(20, 20, 20, 8, 5, 5, 10, 10, 10), total=98)
     before = repr(r)
     a, b = check_report(r), check_report(r)
     assert a == b and repr(r) == before and r.flags == []

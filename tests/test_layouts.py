@@ -1,5 +1,5 @@
 """Each kind of layout, on small documents written here (no seed is named in code)."""
-from ingest.layouts import choose, county_form, narrative, parse_document, workbook, zhuzhou_form
+from ingest.layouts import choose, county_form, narrative, parse_document, workbook, scored_form
 from ingest.read.text import read_text
 
 
@@ -275,7 +275,7 @@ SCORED = """2021年度某某县测试局
 
 def test_scored_form():
     result, rep = parse(SCORED)
-    assert result.layout == zhuzhou_form.NAME
+    assert result.layout == scored_form.NAME
     assert rep.department == "某某县测试局" and rep.fiscal_year == 2021
     f = fin(rep)
     assert (f["budget.initial"], f["budget.adjusted"], f["budget.executed"]) == (100, 110, 112)
@@ -456,7 +456,7 @@ def test_a_document_that_is_not_a_self_evaluation_is_recorded_as_such():
 
 def test_layout_choice_goes_by_content():
     assert choose(read_text(COUNTY)) is county_form
-    assert choose(read_text(SCORED)) is zhuzhou_form
+    assert choose(read_text(SCORED)) is scored_form
     assert choose(read_text(WORKBOOK)) is workbook
     assert choose(read_text(NARRATIVE)) is narrative
 

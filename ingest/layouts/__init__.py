@@ -15,9 +15,9 @@ from ..model import FinanceItem, ParseResult, Person, Report
 from ..normalise import labels as lab
 from ..normalise.regions import place_prefix_length
 from ..read.chars import apply_view, restore_printed
-from . import common, county_form, narrative, prose, workbook, zhuzhou_form
+from . import common, county_form, narrative, prose, workbook, scored_form
 
-LAYOUTS = [county_form, zhuzhou_form, workbook, narrative]
+LAYOUTS = [county_form, scored_form, workbook, narrative]
 
 _SELF_EVAL = re.compile(r"绩效自评|自评报告|自评表|整体支出绩效|绩效评价|绩效目标")
 _NOT_SELF_EVAL = re.compile(r"决算说明|预算说明|部门决算|部门预算|预算公开|决算公开")

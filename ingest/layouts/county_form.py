@@ -1,4 +1,4 @@
-"""The county department form (seen in Hunan counties: 岳阳 临湘市, 君山区).
+"""The county department form (seen in the counties of a Hunan prefecture).
 
 Label cells (联系人, 人员编制, 实有人数), income / expenditure / 三公 / assets tables
 headed 机构名称 with a 汇总 row and sub-unit rows, qualitative goals (预期目标 /

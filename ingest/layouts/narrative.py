@@ -1,4 +1,4 @@
-"""Narrative reports (seen in Hebei, 石家庄 长安区): running text with numbered
+"""Narrative reports (seen in Hebei): running text with numbered
 indicator lists ('（一）产出指标' / '1. 数量指标' / '（1）信访业务培训场次：≥4次'),
 figures in sentences, and sometimes a partial indicator table."""
 from __future__ import annotations

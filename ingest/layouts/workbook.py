@@ -1,4 +1,4 @@
-"""The provincial workbook (seen in Yunnan, 曲靖 沾益区): spreadsheet sheets exported
+"""The provincial workbook (seen in Yunnan): spreadsheet sheets exported
 as tab-separated rows. A written part as a grid (一、部门基本情况 | (一) 部门概况 | text),
 the 部门整体支出绩效自评表 (部门名称, 部门年度目标 by 财年, 重点工作任务, indicators
 with 指标性质 / 指标值 / 度量单位), then any number of 项目支出绩效自评表, each with

@@ -1,4 +1,4 @@
-"""The one-page department form (seen in Hunan, 株洲 渌口区): 预算部门名称, a budget
+"""The one-page department form (seen in the districts of a Hunan prefecture): 预算部门名称, a budget
 block (年初预算数 / 全年预算数 / 全年执行数 / 分值 / 执行率 / 得分) with income and
 expenditure split into 'label：amount' cells, 年度总体目标, a scored indicator grid
 (一级 / 二级 / 三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因) and 总分;
