@@ -190,13 +190,16 @@ CREATE TABLE IF NOT EXISTS quality_flags (
 INDEXES = """
 CREATE INDEX IF NOT EXISTS idx_reports_document ON reports(document_id);
 CREATE INDEX IF NOT EXISTS idx_reports_department ON reports(department_id, fiscal_year);
-CREATE INDEX IF NOT EXISTS idx_reports_year ON reports(fiscal_year);
 -- newest reports first (home page): ORDER BY fiscal_year DESC, report_date DESC, id DESC LIMIT n
 CREATE INDEX IF NOT EXISTS idx_reports_latest ON reports(fiscal_year, report_date);
 -- the reports table page's grade facet (GROUP BY over a covering index, not the table)
 CREATE INDEX IF NOT EXISTS idx_reports_grade_level ON reports(grade_level);
 CREATE INDEX IF NOT EXISTS idx_departments_region ON departments(region_id);
-CREATE INDEX IF NOT EXISTS idx_finance_report ON finance_items(report_id, statement, item);
+-- finance rows by report: the UNIQUE (report_id, unit, statement, item) index serves them;
+-- an older second index that led with report_id is dropped from databases that have it
+DROP INDEX IF EXISTS idx_finance_report;
+-- reports by year: idx_reports_latest leads with fiscal_year
+DROP INDEX IF EXISTS idx_reports_year;
 CREATE INDEX IF NOT EXISTS idx_indicators_report ON indicators(report_id);
 CREATE INDEX IF NOT EXISTS idx_indicators_project ON indicators(project_id);
 CREATE INDEX IF NOT EXISTS idx_projects_report ON projects(report_id);

@@ -158,6 +158,25 @@ def test_the_loaded_file_is_an_ordinary_rollback_journal_database(serial_db):
     assert not Path(str(serial_db) + "-wal").exists()
 
 
+def test_no_index_repeats_the_leading_columns_of_another(serial_db):
+    # an index whose columns begin another index's (or a UNIQUE constraint's) is only
+    # written, never needed: the longer one serves its lookups
+    conn = sqlite3.connect(serial_db)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                          "AND name NOT LIKE '%_fts%' AND name NOT LIKE 'sqlite_%'")]
+    for table in tables:
+        cols = {name: [r[2] for r in conn.execute("SELECT * FROM pragma_index_info(?)", (name,))]
+                for (name,) in conn.execute("SELECT name FROM pragma_index_list(?)", (table,))}
+        for a, ca in cols.items():
+            for b, cb in cols.items():
+                assert a == b or cb[:len(ca)] != ca, f"{table}: {a} {ca} is a prefix of {b} {cb}"
+    # and the lookups the two dropped indexes served still use an index
+    for sql in ("SELECT amount FROM finance_items WHERE report_id = 1 AND statement = 'expenditure' "
+                "AND item = 'total'", "SELECT id FROM reports WHERE fiscal_year = 2020"):
+        plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "USING" in plan and "INDEX" in plan, plan
+
+
 def test_export_writes_readable_parquet_for_every_table(tmp_path, serial_db):
     pq = pytest.importorskip("pyarrow.parquet")
     from ingest.export import export_parquet
