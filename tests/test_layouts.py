@@ -13,7 +13,7 @@ def fin(rep):
     return {f"{f.statement}.{f.item}": f.amount for f in rep.finance if f.unit == "all"}
 
 
-# Shape of the Hunan county department form (seen in 岳阳 临湘市, 君山区 reports).
+# Shape of the Hunan county department form (seen in a Hunan prefecture's county reports).
 COUNTY = """附件2
 某某市2023年度部门整体支出
 
@@ -193,7 +193,7 @@ def test_county_form_people_and_findings():
     assert [s.heading for s in rep.sections] == ["一、部门概况", "二、存在的主要问题", "三、改进措施"]
 
 
-# Shape of the scored one-page form (seen in 株洲 渌口区).
+# Shape of the scored one-page form (seen in a Hunan prefecture's districts).
 SCORED = """2021年度某某县测试局
 整体支出绩效自评表
 \t预算部门名称
@@ -345,7 +345,7 @@ def test_project_funds_printed_in_yuan():
     assert (p.budget_initial, p.budget_adjusted, p.budget_executed, p.execution_rate) == (50, 50, 48, 96)
 
 
-# Shape of the provincial workbook (seen in 曲靖 沾益区): tab-separated rows.
+# Shape of the provincial workbook (seen in Yunnan): tab-separated rows.
 WORKBOOK = """2022年度部门整体支出绩效自评情况
 
 部门：某某市某某区测试局
@@ -397,7 +397,7 @@ def test_workbook_department_and_projects():
     assert ("problem", "甲问题。") in kinds and ("problem", "乙问题。") in kinds and ("measure", "甲措施。") in kinds
 
 
-# Shape of a narrative report with numbered indicator lists (seen in 石家庄 长安区).
+# Shape of a narrative report with numbered indicator lists (seen in Hebei).
 NARRATIVE = """附件3
 
 某某区测试局部门
@@ -442,10 +442,10 @@ def test_narrative_report():
 
 def test_petition_statistics_with_signed_changes():
     from ingest.layouts import prose
-    ls = [prose.Line(1, "我县今年信访总量572批653人次，分别同比下降16.84%和29.94%。办理网上投诉 167件，同比上升18.6 %；")]
+    ls = [prose.Line(1, "我县今年信访总量518批601人次，分别同比下降12.35%和20.41%。办理网上投诉 143件，同比上升17.2 %；")]
     stats = {(s.metric, s.unit): (s.value, s.change_pct) for s in prose.petition_stats(ls)}
-    assert stats == {("信访总量", "批"): (572, -16.84), ("信访总量", "人次"): (653, -29.94),
-                     ("网上投诉", "件"): (167, 18.6)}
+    assert stats == {("信访总量", "批"): (518, -12.35), ("信访总量", "人次"): (601, -20.41),
+                     ("网上投诉", "件"): (143, 17.2)}
 
 
 def test_a_document_that_is_not_a_self_evaluation_is_recorded_as_such():
@@ -478,6 +478,6 @@ def test_a_column_headed_单位_is_not_a_department_label():
 
 def test_department_kind_keeps_place_like_characters_inside_the_kind():
     from ingest.layouts import department_kind
-    assert department_kind("临湘市信访局") == "信访局"
-    assert department_kind("曲靖市沾益区信访局") == "信访局"
-    assert department_kind("临湘市市场监督管理局") == "市场监督管理局"
+    assert department_kind("汨罗市信访局") == "信访局"
+    assert department_kind("曲靖市麒麟区信访局") == "信访局"
+    assert department_kind("汨罗市市场监督管理局") == "市场监督管理局"

@@ -68,24 +68,24 @@ def test_inline_pinyin_removed():
 
 def test_traditional_report_matched_simplified_stored_as_printed():
     # Traditional-character reports: seen from Hong Kong/Taiwan-configured Word exports
-    text = ("臨湘市信訪局2024年度部門整體支出績效自評報告\n"
+    text = ("汨羅市信訪局2024年度部門整體支出績效自評報告\n"
             "一、部門基本情況\n"
-            "2024年度支出合計230.25萬元。其中：基本支出178.28萬元，項目支出51.97萬元。\n"
+            "2024年度支出合計241.63萬元。其中：基本支出186.38萬元，項目支出55.25萬元。\n"
             "二、存在的主要問題\n"
             "一是預算編制不夠精細。二是資產管理有待加強。\n"
             "綜合評分為97分，績效自評結果為優。\n")
     doc = read_bytes(text.encode("utf-8"), "trad.txt")
     assert doc.meta.get("script") == "traditional"
-    assert doc.text.startswith("臨湘市信訪局")          # documents.text: as printed
-    assert doc.blocks[0].text.startswith("临湘市信访局")  # matching view
+    assert doc.text.startswith("汨羅市信訪局")          # documents.text: as printed
+    assert doc.blocks[0].text.startswith("汨罗市信访局")  # matching view
     res = parse_document(doc)
     rep = res.reports[0]
-    assert rep.department == "临湘市信访局"   # a canonical name, joins the same department's reports
+    assert rep.department == "汨罗市信访局"   # a canonical name, joins the same department's reports
     assert rep.fiscal_year == 2024
     assert rep.self_score == 97
     assert rep.grade == "優" and rep.grade_level == "优"
-    assert rep.finance_amount("expenditure", "total") == 230.25
-    assert rep.finance_amount("expenditure", "project") == 51.97
+    assert rep.finance_amount("expenditure", "total") == 241.63
+    assert rep.finance_amount("expenditure", "project") == 55.25
     assert any("預算編制" in f.text for f in rep.findings)   # stored text as printed
     assert rep.title and "績效" in rep.title
 
@@ -111,13 +111,13 @@ def test_section_body_keeps_each_line_as_printed():
     text = ("2022年度某县信访局部门整体支出绩效自评报告\n"
             "一、部门基本情况\n"
             "1．主要职能\n"
-            "负责全县信访工作，2022年度一般公共预算支出308.76万元，比上年增加13.5万元。\n"
+            "负责全县信访工作，2022年度一般公共预算支出312.40万元，比上年增加13.5万元。\n"
             "2．机构情况\n"
             "内设3个股室，实有人员12人。\n")
     rep = parse_document(read_bytes(text.encode("utf-8"), "fw-dot.txt")).reports[0]
     body = next(s.body for s in rep.sections if s.heading.startswith("一、"))
     assert "**1．主要职能**" in body and "**2．机构情况**" in body
-    assert "308.76万元" in body and "13.5万元" in body and "．76" not in body
+    assert "312.40万元" in body and "13.5万元" in body and "．76" not in body
 
 
 def test_section_body_drops_escape_before_full_width_symbol():
@@ -156,14 +156,14 @@ def test_docx_paragraphs_and_tables_in_order_with_merges():
         t.cell(1, 1).text = ""
         t.cell(1, 2).text = "上年结转"
         t.cell(1, 3).text = "财政拨款"
-        for c, v in enumerate(["汇总", "219.1", "", "215.13"]):
+        for c, v in enumerate(["汇总", "231.4", "", "227.46"]):
             t.cell(2, c).text = v
         d.add_paragraph("填报人：张三")
     doc = read_bytes(_docx_bytes(build), "form.docx")
     assert doc.format == "docx" and doc.encoding is None
     assert blocks(doc) == [
         "2024年度部门整体支出绩效自评报告",
-        [["机构名称", "收入合计", "其中："], ["", "", "上年结转", "财政拨款"], ["汇总", "219.1", "", "215.13"]],
+        [["机构名称", "收入合计", "其中："], ["", "", "上年结转", "财政拨款"], ["汇总", "231.4", "", "227.46"]],
         "填报人：张三"]
     table = doc.tables[0]
     assert table.rows[0].cells[2].span == 2
@@ -216,7 +216,7 @@ PAGE = """<html><head><meta http-equiv="Content-Type" content="text/html; charse
 <table border=1>
 <tr><td rowspan=2>机构名称<td>支出合计<td colspan=2>其中：
 <tr><td><td>基本支出<td>项目支出
-<tr><td>汇总<td>230.25<td>178.28<td>51.97
+<tr><td>汇总<td>241.63<td>186.38<td>55.25
 </table>
 <p>【打印本页】【关闭窗口】</p>
 </div>
@@ -234,7 +234,7 @@ def test_html_tables_paragraphs_and_metadata():
         "某县信访局2023年度部门整体支出绩效自评报告",
         "一、部门基本情况",
         "本局实有人员10人。",
-        [["机构名称", "支出合计", "其中："], ["", "", "基本支出", "项目支出"], ["汇总", "230.25", "178.28", "51.97"]],
+        [["机构名称", "支出合计", "其中："], ["", "", "基本支出", "项目支出"], ["汇总", "241.63", "186.38", "55.25"]],
     ]
     assert doc.tables[0].rows[0].cells[2].span == 2
     for chrome in ("首页", "索引号", "版权所有", "打印本页", "脚本"):
@@ -461,8 +461,8 @@ WORD_HTML = """<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="
  <tr><td width=100 rowspan=2><p class=MsoNormal><span>机构名称</span></p></td>
   <td width=100 colspan=2><p class=MsoNormal><span>支出</span><span lang=EN-US><o:p></o:p></span></p></td></tr>
  <tr><td><p class=MsoNormal>基本支出</p></td><td><p class=MsoNormal>项目支出</p></td></tr>
- <tr><td><p class=MsoNormal>汇总</p></td><td><p class=MsoNormal><span lang=EN-US>178.28</span></p></td>
-  <td><p class=MsoNormal><span lang=EN-US>51.97<o:p></o:p></span></p></td></tr>
+ <tr><td><p class=MsoNormal>汇总</p></td><td><p class=MsoNormal><span lang=EN-US>186.38</span></p></td>
+  <td><p class=MsoNormal><span lang=EN-US>55.25<o:p></o:p></span></p></td></tr>
 </table>
 <p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p>
 </div></body></html>"""
@@ -475,7 +475,7 @@ def test_html_saved_from_word():
     assert blocks(doc) == [
         "某县信访局2023年度部门整体支出绩效自评报告",
         "一、部门基本情况",
-        [["机构名称", "支出"], ["", "基本支出", "项目支出"], ["汇总", "178.28", "51.97"]],
+        [["机构名称", "支出"], ["", "基本支出", "项目支出"], ["汇总", "186.38", "55.25"]],
     ]
 
 

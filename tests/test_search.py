@@ -117,7 +117,7 @@ def test_ascii_and_unicode61_split_our_tokens_alike():
 
 
 def test_tokenizer_is_deterministic():
-    s = "临湘市信访局2024年度部门整体支出，GDP增长５％"
+    s = "汨罗市信访局2024年度部门整体支出，GDP增长５％"
     assert si.index_text(s) == si.index_text(s)
 
 
@@ -183,7 +183,7 @@ def test_fts_query_is_always_valid_syntax():
 
 def test_index_and_query_agree_on_random_substrings():
     """A small in-memory index: every substring of the texts is found (recall 1)."""
-    texts = ["临湘市信访局2024年度部门整体支出绩效自评报告，得分９５分。",
+    texts = ["汨罗市信访局2024年度部门整体支出绩效自评报告，得分９５分。",
              "群众满意度≥90%，完成率100%；经费支出150.5万元（含三公经费）",
              "GDP增长5.5%，第①项指标：到省访0批次", "a-b c_d 信访 工作 访局长"]
     conn = sqlite3.connect(":memory:")

@@ -25,9 +25,9 @@ def test_cell_per_line_rows_split_on_blank_lines():
 
 def test_tab_only_line_is_an_empty_cell_not_a_row_break():
     # a merged or blank cell prints as a lone tab
-    src = "\t机构名称\n\t收入合计\n\n\t汇总\n\t\n\t215.13\n\t  \n\t3.97\n"
+    src = "\t机构名称\n\t收入合计\n\n\t汇总\n\t\n\t206.18\n\t  \n\t4.26\n"
     (t,) = tables(parse_text(src))
-    assert texts(t)[1] == ["汇总", "", "215.13", "", "3.97"]
+    assert texts(t)[1] == ["汇总", "", "206.18", "", "4.26"]
 
 
 def test_cell_text_with_trailing_empty_paragraphs_stays_in_its_row():
