@@ -433,6 +433,51 @@ def test_department_form_without_a_written_report():
     assert rep.findings == []        # the grid's cells under 偏差原因分析及改进措施 are not measures
 
 
+def _rows_as_word_table(rows):
+    return "\n".join("\n".join("\t" + c for c in row) + "\n" for row in rows)
+
+
+# Hunan's 部门整体支出绩效评价基础数据表, attached after a written report: staffing over
+# its figures, and 经费控制情况 with a column per year (seen in Hunan county reports).
+BASIC_DATA = [
+    ["财政供养人员情况", "编制数", "2021年实际在职人数", "控制率"],
+    ["", "12", "11", "91.67%"],
+    ["经费控制情况", "2020年决算数", "2021年预算数", "2021年决算数"],
+    ["三公经费", "3.20", "3.00", "2.45"],
+    ["1、公务用车购置和维护经费", "2.10", "2.00", "1.60"],
+    ["其中：公车购置", "0", "0", "0"],
+    ["公车运行维护", "2.10", "2.00", "1.60"],
+    ["2、出国经费", "0", "0", "0"],
+    ["3、公务接待", "1.10", "1.00", "0.85"],
+    ["公用经费", "30.50", "28.00", "29.10"],
+]
+REPORT_HEAD = ("某县信访局2021年度部门整体支出绩效自评报告\n一、部门基本情况\n本局为县政府工作部门。\n"
+               "二、绩效自评结论\n综合评分为95分，等级为优。\n附件\n部门整体支出绩效评价基础数据表\n")
+
+
+def test_basic_data_table_gives_staffing_and_three_public_of_the_year():
+    result, rep = parse(REPORT_HEAD + _rows_as_word_table(BASIC_DATA))
+    assert (rep.staff_authorized, rep.staff_actual) == (12, 11)
+    got = {f.item: (f.amount, f.amount_text) for f in rep.finance if f.statement == "three_public"}
+    assert got == {"total": (2.45, "2.45"), "vehicle_purchase": (0, "0"), "vehicle_running": (1.6, "1.60"),
+                   "overseas": (0, "0"), "reception": (0.85, "0.85")}    # the 2021 决算 column
+    assert not any(f.statement == "expenditure" for f in rep.finance)   # 公用经费 is not read here
+
+
+def test_basic_data_table_of_other_years_only_is_not_read():
+    rows = [["经费控制情况", "2019年决算数", "2020年决算数"], ["三公经费", "3.20", "2.90"]]
+    result, rep = parse(REPORT_HEAD + _rows_as_word_table(rows))
+    assert not any(f.statement == "three_public" for f in rep.finance)
+
+
+def test_a_staffing_word_inside_an_indicator_row_is_not_a_basic_data_table():
+    rows = [["一级指标", "二级指标", "三级指标", "评分标准", "分值", "得分"],
+            ["", "", "财政供养人员控制率", "在职人员控制率≦100%，计5分", "5", "5"],
+            ["", "", "三公经费变动率", "12", "5", "5"]]
+    result, rep = parse(REPORT_HEAD + _rows_as_word_table(rows))
+    assert (rep.staff_authorized, rep.staff_actual) == (None, None)
+
+
 def test_final_accounts_statement_embedding_a_self_evaluation_yields_it():
     # issue 5: a 部门决算说明 with the self-evaluation as one of its parts
     result, rep = parse("某县信访局2023年度部门决算说明\n一、部门基本情况\n收入合计300万元，支出合计290万元。\n"

@@ -166,6 +166,20 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
             form = prose.form_values(doc)
         return form
 
+    def basic_data():
+        """The basic data table's staffing and 三公经费 where the layout read none."""
+        if report.staff_actual is not None and report.staff_authorized is not None and any(
+                f.statement == "three_public" for f in report.finance):
+            return
+        found = common.basic_data(doc, report.fiscal_year)
+        if report.staff_authorized is None:
+            report.staff_authorized = found.staff_authorized
+        if report.staff_actual is None:
+            report.staff_actual = found.staff_actual
+        if not any(f.statement == "three_public" for f in report.finance):
+            for item in found.three_public:
+                report.add_finance(item)
+
     def staff():
         if report.staff_authorized is None:
             report.staff_authorized = form_values().staff_authorized
@@ -214,7 +228,7 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
         if not report.petition_stats:
             report.petition_stats = prose.petition_stats(ls)
 
-    for name, fn in (("部门与年度", ids), ("叙述中的金额", figures), ("人员", staff),
+    for name, fn in (("部门与年度", ids), ("基础数据表", basic_data), ("叙述中的金额", figures), ("人员", staff),
                      ("得分与等次", score), ("填报人", people), ("报告正文", narrative_parts)):
         step(name, fn)
 

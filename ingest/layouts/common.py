@@ -575,3 +575,87 @@ def money_in_wan(doc: Document, report: Report) -> None:
                 value = getattr(project, name)
                 if value is not None:
                     setattr(project, name, to_wan(value, unit))
+
+
+# ---------------------------------------------------------------- basic data table
+
+# The 部门整体支出绩效评价基础数据表 that Hunan reports attach: a 财政供养人员情况 row
+# (编制数 | 实际在职人数 | 控制率) over its figures, and 经费控制情况 rows (三公经费 and its
+# parts, 项目支出, 公用经费, …) under one column per year (2020年决算数 | 2021年预算数 |
+# 2021年决算数). Staffing and the 三公 outturn of the evaluated year are read from it.
+_STAFF_HEAD = re.compile(r"^(?:财政供养)?人员(?:编制)?(?:情况)?$")
+_CONTROL_HEAD = re.compile(r"^经费控制(?:情况)?$")
+_THREE_PUBLIC_ROWS = [(item, re.compile(p)) for item, p in (
+    ("total", r"^三公经费(合计|总额)?$"),
+    ("vehicle_purchase", r"^(公务用|公)车购置(费|经费)?$"),
+    ("vehicle_running", r"^(公务用|公)车运(行)?维(护)?(费|经费)?$"),
+    ("overseas", r"^(因公)?出国(境)?(费|经费)$"),
+    ("reception", r"^公务接待(费|经费)?$"))]
+_ROW_NUMBER = re.compile(r"^(?:其中[:：]?|[（(]?\d{1,2}[)）、.．]|[一二三四五六七八九十][、.．])+")
+
+
+class BasicData:
+    def __init__(self):
+        self.staff_authorized: int | None = None
+        self.staff_actual: int | None = None
+        self.three_public: list[FinanceItem] = []
+
+
+def basic_data(doc: Document, year: int | None) -> BasicData:
+    """Staffing and the evaluated year's 三公经费 from a basic data table (see above)."""
+    out = BasicData()
+    for t in doc.tables:
+        rows = t.rows
+        for r, row in enumerate(rows):
+            labels = [squash(c.text) for c in row.cells]
+            first = next((l for l in labels if l), "")
+            if (_STAFF_HEAD.match(first) and r + 1 < len(rows) and out.staff_actual is None
+                    and any("编制" in l for l in labels)):
+                _basic_staff(labels, [c.text for c in rows[r + 1].cells], out)
+            elif _CONTROL_HEAD.match(first) and not out.three_public:
+                col = _outturn_column(labels, year)
+                if col is not None:
+                    _basic_three_public(rows[r + 1:], col, out)
+    return out
+
+
+def _basic_staff(labels: list[str], values: list[str], out: BasicData) -> None:
+    for k, label in enumerate(labels):
+        n = to_number(values[k]) if k < len(values) else None
+        if n is None or n != int(n) or not 0 <= n < 100_000:
+            continue
+        if "编制" in label and out.staff_authorized is None:
+            out.staff_authorized = int(n)
+        elif ("在职" in label or "实有" in label) and "率" not in label and out.staff_actual is None:
+            out.staff_actual = int(n)
+
+
+def _outturn_column(labels: list[str], year: int | None) -> int | None:
+    """The column of the evaluated year's 决算数 (the last 决算 column when no label
+    names that year)."""
+    outturn = [k for k, l in enumerate(labels) if "决算" in l or "实际支出" in l]
+    if not outturn:
+        return None
+    if year:
+        named = [k for k in outturn if str(year) in labels[k]]
+        if named:
+            return named[-1]
+        if any(re.search(r"(19|20)\d{2}", labels[k]) for k in outturn):
+            return None      # columns of other years only
+    return outturn[-1]
+
+
+def _basic_three_public(rows: list[Row], col: int, out: BasicData) -> None:
+    for row in rows:
+        cells = row.cells
+        label = _ROW_NUMBER.sub("", squash(cells[0].text)) if cells else ""
+        if not label or col >= len(cells):
+            continue
+        for item, rx in _THREE_PUBLIC_ROWS:
+            if rx.match(label) and not any(f.item == item for f in out.three_public):
+                text = cells[col].text.strip()
+                amount = to_number(text)
+                if amount is not None:
+                    out.three_public.append(FinanceItem("three_public", item, squash(cells[0].text),
+                                                        amount, text, "all", cells[col].line))
+                break
