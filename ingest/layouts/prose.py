@@ -796,8 +796,14 @@ _PAIR_LABELS = (
 _PAIR_LABEL_CHARS = 9
 
 
+# a character every label above holds (联系人/联系电话, 编制, 实有, 得分, 等次): most cells
+# lack all of them and are passed over without folding their spaces
+_PAIR_HINT = re.compile(r"[联编实得等]")
+_PAIR_ROW_CELLS = 6     # a row of label/value pairs; a grid's header or data row is wider
+
+
 def _pair_label(text: str) -> str | None:
-    if len(text) > 2 * _PAIR_LABEL_CHARS:
+    if len(text) > 2 * _PAIR_LABEL_CHARS or not _PAIR_HINT.search(text):
         return None
     t = _nows(text).rstrip(":：")
     if len(t) > _PAIR_LABEL_CHARS:
@@ -823,10 +829,14 @@ def form_pairs(doc: Document) -> dict[str, Line]:
     out: dict[str, Line] = {}
     _pairs_in([Line(b.line, b.text.strip()) for b in doc.blocks
                if isinstance(b, Paragraph) and b.text.strip()], out)
+    search = _PAIR_HINT.search
     for t in doc.tables:
         for row in t.rows:
-            filled = [Line(c.line, c.text.strip()) for c in row.cells if c.text.strip()]
-            if len(filled) > 1:
+            cells = row.cells
+            if len(cells) < 2 or not any(search(c.text) for c in cells):
+                continue
+            filled = [Line(c.line, c.text.strip()) for c in cells if c.text.strip()]
+            if 1 < len(filled) <= _PAIR_ROW_CELLS:
                 _pairs_in(filled, out)
     return out
 
