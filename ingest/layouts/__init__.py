@@ -15,7 +15,7 @@ from ..model import FinanceItem, ParseResult, Person, Report
 from ..normalise import labels as lab
 from ..normalise.regions import place_prefix_length
 from ..read.chars import apply_view, restore_printed
-from . import common, county_form, narrative, prose, workbook, scored_form
+from . import common, county_form, narrative, prose, scored_form, workbook
 
 LAYOUTS = [county_form, scored_form, workbook, narrative]
 
@@ -228,8 +228,9 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
         if not report.petition_stats:
             report.petition_stats = prose.petition_stats(ls)
 
-    for name, fn in (("部门与年度", ids), ("基础数据表", basic_data), ("叙述中的金额", figures), ("人员", staff),
-                     ("得分与等次", score), ("填报人", people), ("报告正文", narrative_parts)):
+    for name, fn in (("部门与年度", ids), ("基础数据表", basic_data), ("叙述中的金额", figures),
+                     ("人员", staff), ("得分与等次", score), ("填报人", people),
+                     ("报告正文", narrative_parts)):
         step(name, fn)
 
 

@@ -4,6 +4,7 @@ position in a particular file."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Iterable
 
@@ -591,14 +592,16 @@ _THREE_PUBLIC_ROWS = [(item, re.compile(p)) for item, p in (
     ("vehicle_running", r"^(公务用|公)车运(行)?维(护)?(费|经费)?$"),
     ("overseas", r"^(因公)?出国(境)?(费|经费)$"),
     ("reception", r"^公务接待(费|经费)?$"))]
+_A_YEAR = re.compile(r"(19|20)\d{2}")
 _ROW_NUMBER = re.compile(r"^(?:其中[:：]?|[（(]?\d{1,2}[)）、.．]|[一二三四五六七八九十][、.．])+")
 
 
+@dataclass
 class BasicData:
-    def __init__(self):
-        self.staff_authorized: int | None = None
-        self.staff_actual: int | None = None
-        self.three_public: list[FinanceItem] = []
+    """What `basic_data` found."""
+    staff_authorized: int | None = None
+    staff_actual: int | None = None
+    three_public: list[FinanceItem] = field(default_factory=list)
 
 
 def basic_data(doc: Document, year: int | None) -> BasicData:
@@ -640,7 +643,7 @@ def _outturn_column(labels: list[str], year: int | None) -> int | None:
         named = [k for k in outturn if str(year) in labels[k]]
         if named:
             return named[-1]
-        if any(re.search(r"(19|20)\d{2}", labels[k]) for k in outturn):
+        if any(_A_YEAR.search(labels[k]) for k in outturn):
             return None      # columns of other years only
     return outturn[-1]
 
