@@ -168,15 +168,15 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
 
     def basic_data():
         """The basic data table's staffing and 三公经费 where the layout read none."""
-        if report.staff_actual is not None and report.staff_authorized is not None and any(
-                f.statement == "three_public" for f in report.finance):
+        has_three_public = any(f.statement == "three_public" for f in report.finance)
+        if report.staff_actual is not None and report.staff_authorized is not None and has_three_public:
             return
         found = common.basic_data(doc, report.fiscal_year)
         if report.staff_authorized is None:
             report.staff_authorized = found.staff_authorized
         if report.staff_actual is None:
             report.staff_actual = found.staff_actual
-        if not any(f.statement == "three_public" for f in report.finance):
+        if not has_three_public:
             for item in found.three_public:
                 report.add_finance(item)
 

@@ -12,7 +12,7 @@ from ..document import Cell, Document, Row, Table
 from ..model import FinanceItem, Indicator, Report
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.values import (MONEY_UNITS, clean, normalise_unit, parse_operator, parse_score, parse_value,
+from ..normalise.values import (MONEY_UNITS, clean, head_count, normalise_unit, parse_operator, parse_score, parse_value,
                                to_number, to_wan)
 
 
@@ -607,7 +607,11 @@ class BasicData:
 def basic_data(doc: Document, year: int | None) -> BasicData:
     """Staffing and the evaluated year's 三公经费 from a basic data table (see above)."""
     out = BasicData()
-    for t in doc.tables:
+    for t, text in zip(doc.tables, table_label_texts(doc)):
+        # a table with neither head (a label starting 人员, 财政供养人员 or 经费控制) is
+        # passed over unread
+        if "\n人员" not in text and "\n财政供养人员" not in text and "\n经费控制" not in text:
+            continue
         rows = t.rows
         for r, row in enumerate(rows):
             labels = [squash(c.text) for c in row.cells]
@@ -624,13 +628,13 @@ def basic_data(doc: Document, year: int | None) -> BasicData:
 
 def _basic_staff(labels: list[str], values: list[str], out: BasicData) -> None:
     for k, label in enumerate(labels):
-        n = to_number(values[k]) if k < len(values) else None
-        if n is None or n != int(n) or not 0 <= n < 100_000:
+        n = head_count(values[k]) if k < len(values) else None
+        if n is None:
             continue
         if "编制" in label and out.staff_authorized is None:
-            out.staff_authorized = int(n)
+            out.staff_authorized = n
         elif ("在职" in label or "实有" in label) and "率" not in label and out.staff_actual is None:
-            out.staff_actual = int(n)
+            out.staff_actual = n
 
 
 def _outturn_column(labels: list[str], year: int | None) -> int | None:

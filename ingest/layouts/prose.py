@@ -12,7 +12,7 @@ from ..model import Finding, PetitionStat, Project, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
 from ..normalise.regions import resolve, resolve_name
-from ..normalise.values import MONEY_UNITS, clean, to_number, to_wan
+from ..normalise.values import MONEY_UNITS, clean, head_count, to_number, to_wan
 from .common import labelled_cells
 
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -827,28 +827,30 @@ def form_pairs(doc: Document) -> dict[str, Line]:
     order ('人员编制 / 实有人数 / 12 / 10'): neither gives a value.
     """
     out: dict[str, Line] = {}
-    _pairs_in([Line(b.line, b.text.strip()) for b in doc.blocks
-               if isinstance(b, Paragraph) and b.text.strip()], out)
+    _pairs_in([b for b in doc.blocks if isinstance(b, Paragraph) and b.text.strip()], out)
     search = _PAIR_HINT.search
     for t in doc.tables:
         for row in t.rows:
             cells = row.cells
             if len(cells) < 2 or not any(search(c.text) for c in cells):
                 continue
-            filled = [Line(c.line, c.text.strip()) for c in cells if c.text.strip()]
+            filled = [c for c in cells if c.text.strip()]
             if 1 < len(filled) <= _PAIR_ROW_CELLS:
                 _pairs_in(filled, out)
     return out
 
 
-def _pairs_in(units: list[Line], out: dict[str, Line]) -> None:
-    keys = [_pair_label(u.text) for u in units]
+def _pairs_in(units: list, out: dict[str, Line]) -> None:
+    """Pairs among `units` (paragraphs, or one row's filled cells: each has .text and
+    .line); a value becomes a Line of its stripped text."""
+    keys = [_pair_label(u.text.strip()) for u in units]
     for i, key in enumerate(keys):
         if key is None or key in out or i + 1 >= len(units):
             continue
         if keys[i + 1] is not None or (i > 0 and keys[i - 1] is not None):
             continue
-        out[key] = units[i + 1]
+        value = units[i + 1]
+        out[key] = Line(value.line, value.text.strip())
 
 
 _PAIR_NAME = re.compile(r"[\u4e00-\u9fff·]{2,5}")
@@ -875,9 +877,9 @@ def form_values(doc: Document) -> FormValues:
     if not pairs:
         return out
     for key, attr in (("authorized", "staff_authorized"), ("actual", "staff_actual")):
-        n = to_number(pairs[key].text) if key in pairs else None
-        if n is not None and 0 <= n < 100_000 and n == int(n):
-            setattr(out, attr, int(n))
+        n = head_count(pairs[key].text) if key in pairs else None
+        if n is not None:
+            setattr(out, attr, n)
     if "score" in pairs:
         n = to_number(pairs["score"].text)
         if n is not None and 0 <= n <= 100:

@@ -64,6 +64,12 @@ def to_number(text: str | None) -> float | None:
     return _to_number_short(text)
 
 
+def head_count(text: str | None) -> int | None:
+    """A count of people as a form prints it: a whole number from 0 to 99,999."""
+    n = to_number(text)
+    return int(n) if n is not None and 0 <= n < 100_000 and n == int(n) else None
+
+
 def _to_number(text: str | None) -> float | None:
     s = clean(text)
     if not s:
