@@ -30,3 +30,15 @@ def test_chain_runs_province_first():
 def test_unknown_names_resolve_to_nothing():
     assert resolve("信访局") is None
     assert resolve_in_text("没有地名的文字") is None
+
+
+def test_autonomous_units_by_their_everyday_names():
+    # '红河州' is the prefecture, not 红河县 inside it (its short name '红河')
+    for name, prefecture in [("红河州信访局", "红河哈尼族彝族自治州"), ("楚雄州信访局", "楚雄彝族自治州"),
+                             ("湘西州信访局", "湘西土家族苗族自治州"), ("凉山州信访局", "凉山彝族自治州")]:
+        r = resolve(name)
+        assert (r.prefecture, r.county, r.level) == (prefecture, None, "prefecture")
+    assert resolve("红河县信访局").county == "红河县"
+    assert resolve("楚雄市信访局").county == "楚雄市"
+    assert resolve("双江县信访局").county == "双江拉祜族佤族布朗族傣族自治县"
+    assert resolve("博尔塔拉州信访局").prefecture == "博尔塔拉蒙古自治州"

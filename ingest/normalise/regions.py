@@ -66,8 +66,8 @@ class Gazetteer:
                 prefecture = names.get(ccode)
             r = Region(code, name, province, prefecture, county, level, lon, lat)
             self.by_code[code] = r
-            for key in {name, short_name(name)}:
-                if len(key) >= 2:
+            for key in {name, short_name(name), autonomous_short_name(name)}:
+                if key and len(key) >= 2:
                     self.by_name.setdefault(key, []).append(r)
 
     def candidates(self, name: str) -> list[Region]:
@@ -79,6 +79,26 @@ def short_name(name: str) -> str:
         if name.endswith(s) and len(name) - len(s) >= 2:
             return name[: -len(s)]
     return name
+
+
+# The peoples named in autonomous prefectures, counties and banners; most are written
+# with 族, a few without ('博尔塔拉蒙古自治州').
+_PEOPLES = re.compile(
+    r"(?:(?:壮|回|维吾尔|藏|蒙古|朝鲜|满|苗|彝|土家|侗|瑶|白|哈尼|傣|黎|傈僳|佤|畲|拉祜|水|东乡|纳西"
+    r"|景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|鄂温克|德昂"
+    r"|保安|裕固|京|独龙|鄂伦春|赫哲|门巴|珞巴|基诺|哈萨克|布依|各)族|蒙古|柯尔克孜|哈萨克)+$")
+_AUTONOMOUS = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
+
+
+def autonomous_short_name(name: str) -> str | None:
+    """The everyday name of an autonomous unit: its place name without the peoples, with
+    the unit's last character ('红河哈尼族彝族自治州' -> '红河州', '双江拉祜族佤族布朗族傣族自治县'
+    -> '双江县'); None for any other name."""
+    for suffix, short in _AUTONOMOUS.items():
+        if name.endswith(suffix):
+            base = _PEOPLES.sub("", name[: -len(suffix)])
+            return base + short if len(base) >= 2 else None
+    return None
 
 
 def _read_rows() -> list[tuple[str, str, float | None, float | None]]:
