@@ -202,6 +202,10 @@ def test_scores_printed_without_fen(sentence, score):
     # seen in a Yunnan city bureau's narrative report: 共计, and 实有人数 with its parts
     ("2023年在职人员编制数共计14名，2023年末实有人数17人，其中：在职15人，退休2人。", (14, 17)),
     ("人员编制：9人；实有人员合计8人。", (9, 8)),
+    # a total written '共有编制' or '编制为'; a part of it ('行政编制8人') is not the total
+    ("2020年末，我单位共有编制13人，其中行政编制8人，工勤编制1人，年末实有人数11人。", (13, 11)),
+    ("其中行政编制为8人，事业编制为4人，实有人数11人。", (None, 11)),
+    ("单位编制为12人，实有10人。", (12, 10)),
 ])
 def test_staffing_written_several_ways(sentence, staff):
     result, rep = parse("某县信访局2023年度部门整体支出绩效自评报告\n一、基本情况\n"
@@ -535,3 +539,35 @@ def test_the_traditional_only_characters_all_change_under_t2s():
     assert len(listed) > 50 and len(set(listed)) == len(listed)
     assert [c for c in listed if cc.convert(c) == c] == []
     assert not chars.is_traditional("检查了本单位的预算执行情况。" * 20)
+
+
+# ---------------------------------------------------------------- names and kinds on web pages
+
+def test_a_name_from_running_text_starts_with_a_known_place():
+    # no title names the department: the running text does, after a label run into it
+    result, rep = parse("部门整体支出绩效评价自评报告\n部门(单位)名称汨罗市住房和城乡建设局预算编码302001\n"
+                        "一、基本情况\n支出合计88万元。\n")
+    assert rep.department == "汨罗市住房和城乡建设局"
+    # a phrase that only ends like a name ('…交办', '…西部') is none
+    result, rep = parse("本部门按要求对2021年部门整体支出开展绩效自评。\n"
+                        "通过项目实施，较好地完成了中省市书记信箱交办的所有案件。\n"
+                        "为建设成渝地区双城经济圈和西部营造良好氛围。\n支出合计88万元。\n")
+    assert "未能识别部门名称 department" in result.errors
+    result, rep = parse("本部门按要求对2021年部门整体支出开展绩效自评。\n"
+                        "经常性与国家机关及北京市各机关各行业协会建立更加广泛和紧密的联系。\n")
+    assert "未能识别部门名称 department" in result.errors
+    # an autonomous prefecture by its everyday name
+    result, rep = parse("部门整体支出绩效自评报告\n一、基本情况\n2023年，楚雄州数据发展中心实施项目3个。\n"
+                        "支出合计88万元。\n")
+    assert rep.department == "楚雄州数据发展中心"
+
+
+def test_a_breadcrumb_is_not_the_title():
+    # the last crumb ('城乡规划') reads like a plan's title; the report's title follows
+    result, rep = parse("当前位置: 首页 > 公开领域 > 城乡规划\n\n"
+                        "汨罗市住房和城乡建设局2018年度整体支出 绩效评价报告\n\n"
+                        "一、基本情况\n行政事业总编制为249个，其中行政编13个。全局现有在职人员246人。\n"
+                        "支出合计88万元。\n")
+    assert result.status != "failed" and result.kind == "self_evaluation"
+    assert (rep.department, rep.fiscal_year) == ("汨罗市住房和城乡建设局", 2018)
+    assert (rep.staff_authorized, rep.staff_actual) == (249, 246)

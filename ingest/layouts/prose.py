@@ -11,7 +11,7 @@ from ..document import Document, Paragraph
 from ..model import Finding, PetitionStat, Project, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.regions import resolve, resolve_name
+from ..normalise.regions import place_prefix_length, resolve, resolve_name
 from ..normalise.values import MONEY_UNITS, clean, head_count, to_number, to_wan
 from .common import labelled_cells
 
@@ -106,7 +106,8 @@ _YEAR_TITLE = re.compile(r"(20\d{2}|19\d{2})\s*年度?")
 _SEAL = re.compile(r"[（(](?:本级|盖章|公章|章)[)）]$")
 _UNIT_WORD = re.compile(r"(部门|单位)$")
 _DEPARTMENT = re.compile(r"[\u4e00-\u9fff（）()]{3,40}" + _DEPT_SUFFIX + _ALIAS)
-_NOT_DEPARTMENT = re.compile(r"财政局[（(]制[)）]|^财政部门")
+# '财政局(制)' prints the form's maker; '北京市各机关各行业协会' is many bodies, not one
+_NOT_DEPARTMENT = re.compile(r"财政局[（(]制[)）]|^财政部门|各(?!族)")
 
 
 @lru_cache(maxsize=16384)
@@ -197,7 +198,7 @@ def signed_date(ls: list[Line]) -> str | None:
 
 _FILLED_BY = re.compile(r"^(?:填报|报送|编报|评价)单位(?:名称)?\s*[:：]\s*(?P<name>\S{3,50})")
 _PUBLISHER = re.compile(r"财政(局|厅|部)$|人民政府$|委员会办公室$")
-_PLACED_DEPT = re.compile(r"(?:[\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区|县|区|旗))"
+_PLACED_DEPT = re.compile(r"([\u4e00-\u9fff]{1,8}?(?:省|自治区|市|州|盟|地区|县|区|旗))"
                           r"[\u4e00-\u9fff]{2,16}?" + _DEPT_SUFFIX)
 
 
@@ -209,14 +210,34 @@ def _name_in_text(ls: list[Line]) -> str | None:
     first: dict[str, int] = {}
     for i, ln in enumerate(ls):
         for m in _PLACED_DEPT.finditer(_nows(ln.text)):
-            name = m.group(0)
-            if _PUBLISHER.search(name) or not _is_department(name):
+            name = _from_place(m.group(0), len(m.group(1)))
+            if name is None or _PUBLISHER.search(name):
                 continue
             counts[name] = counts.get(name, 0) + 1
             first.setdefault(name, i)
     if not counts:
         return None
     return max(counts, key=lambda n: (counts[n], -first[n]))
+
+
+@lru_cache(maxsize=4096)
+def _from_place(text: str, place: int) -> str | None:
+    """The department name in `text`, a match of _PLACED_DEPT whose place part is
+    `place` characters long: from the first place the gazetteer knows
+    ('名称长沙市雨花区发展和改革局' -> '长沙市雨花区发展和改革局'), or the whole text when its
+    place part is as short as a place name ('某县信访局'). A phrase of running text that
+    only ends like a name ('较好地完成了中省市书记信箱交办') gives None."""
+    for k in range(len(text) - 3):
+        n = place_prefix_length(text[k:])
+        if n and (text[k + n - 1] in _PLACE_END or _ZONE.match(text, k + n)) and _is_department(text[k:]):
+            return text[k:]
+    return text if place <= 4 and _is_department(text) else None
+
+
+# a place printed in full ends so ('新邵县', '红河州'); a bare short name does not
+# ('双城经济圈…'), unless a zone follows it ('南湖新区民政局')
+_PLACE_END = frozenset("省市州县区旗盟")
+_ZONE = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:新区|开发区|园区|管理区)")
 
 
 _TITLE_NAME = re.compile(
@@ -300,7 +321,8 @@ def _fullest(name: str, ls: list[Line]) -> str:
 _SPACE_BEFORE_YEAR = re.compile(r"(?<=\d)\s+(?=年)")
 _REPORT_OR_TABLE = re.compile(r"报告|表|情况")
 _NOTICE = re.compile(r"通知|关于|《")
-_YEAR_OF = re.compile(r"(20\d{2})年度")
+_YEAR_OF = re.compile(r"(20\d{2})\s*年度")
+_DATE_LABEL = re.compile(r"日期|时间")
 _TITLE_IN_TEXT = re.compile(r"(20\d{2})\s*年度?(?:部门|单位|机关)?(?:整体支出|项目支出)?绩效(?:自评|评价)(?:报告|表)")
 _CITED = re.compile(r"《[^《》\n]{0,80}》")
 
@@ -311,9 +333,11 @@ _CN_YEAR = re.compile(r"(二〇[〇一二三四五六七八九]{2})年")
 def fiscal_year(ls: list[Line]) -> int | None:
     head = " ".join(l.text for l in ls[:8])
     if "绩效" in head or "决算" in head or "自评" in head:
-        m = _YEAR_TITLE.search(_SPACE_BEFORE_YEAR.sub("", head))
-        if m and "日期" not in head[max(0, m.start() - 8):m.start()]:
-            return int(m.group(1))
+        head = _SPACE_BEFORE_YEAR.sub("", head)
+        for m in _YEAR_TITLE.finditer(head):
+            # not a date the page was published or the form filled in ('发文日期: 2022年11月04日')
+            if not _DATE_LABEL.search(head, max(0, m.start() - 8), m.start()):
+                return int(m.group(1))
     for ln in ls:
         text = _nows(ln.text)
         if len(text) <= 60 and "绩效" in text and _REPORT_OR_TABLE.search(text):
@@ -345,6 +369,8 @@ _SELF_EVAL_TITLE = re.compile(
     r"(?:整体支出|部门|单位|项目支出|项目)?绩效(?:自评|自我评价|评价)(?:报告|表|情况|结果)|自评(?:报告|表)")
 _ACCOUNTS_TITLE = re.compile(r"决算(?:说明|公开|报告|情况)|部门决算|预算(?:说明|公开|编制说明|情况)|部门预算")
 _POLICY_TITLE = re.compile(r"(?:通知|意见|办法|规定|方案|细则|批复|指引|指南|规划|决定)$")
+# '当前位置: 首页 > 公开领域 > 城乡规划' (whose last crumb may read like a policy title)
+_BREADCRUMB = re.compile(r"^\s*(?:当前位置|您(?:现在|当前)?的位置|所在位置)\s*[:：]|[>＞»›].*[>＞»›]")
 
 
 def _self_evaluation_headed(title: str) -> bool:
@@ -366,7 +392,8 @@ def document_kind(ls: list[Line]) -> tuple[str, int | None]:
     ('budget_or_final_accounts' | 'policy', i) for a 决算/预算说明 or a notice or
     policy text that embeds a self-evaluation whose title is line i; and
     (kind, None) when it embeds none."""
-    heads = [_nows(l.text) for l in ls[:3]]   # a title takes up to three lines
+    # a title takes up to three lines; a web page's breadcrumb is none of them
+    heads = [_nows(l.text) for l in ls[:4] if not _BREADCRUMB.search(l.text)][:3]
     kind = None
     for h in heads:
         if len(h) <= 60 and _ACCOUNTS_TITLE.search(h) and not _self_evaluation_headed(h):
@@ -481,7 +508,11 @@ _ACTUAL = (re.compile(r"实有(?:人数|人员)?" + _STAFF_JOIN + r"(\d+)[人名
            re.compile(r"实有(?:行政|在职|在编)?人员" + _STAFF_JOIN + r"(\d+)[人名]"),
            re.compile(r"在职在编人员(\d+)[人名]"),
            re.compile(r"(?<!全系统共有人员\d\d)在职(?:人员|人数)" + _STAFF_JOIN + r"(\d+)[人名]"))
-_AUTHORIZED = re.compile(r"(?:人员编制|核定编制|编制总数|编制人数|编制数)" + _STAFF_JOIN + r"(\d+)(?:人|名)")
+# a total: '人员编制13人', '共有编制13人', '总编制为249个'; not a part ('其中行政编制8人',
+# '事业编制为4人', '机关编制5人')
+_AUTHORIZED = re.compile(r"(?:人员编制|核定编制|编制总数|编制人数|编制数|有编制"
+                         r"|(?<![政业勤公额关])编制(?=为|共|合计|总计|是|[:：]))"
+                         + _STAFF_JOIN + r"(\d+)[人名个]")
 
 
 def staff_counts(ls: list[Line]) -> tuple[int | None, int | None]:
