@@ -325,6 +325,10 @@ def test_totals_printed_as_zongji():
      "某县信访局负责全县信访工作。\n二、绩效自评情况\n"
      "按照《关于做好2016年度综合绩效考评工作的通知》《2016年度考评细则》要求，"
      "2022年度支出合计88万元，2022年度项目支出10万元。\n", "某县信访局", 2022),
+    # a web page's metadata dates come first; the year is on the line under the title,
+    # spaced out
+    ("发文单位：某县信访局 发文日期：2022年11月04日\n项目支出绩效自评表\n( 2021 年度)\n"
+     "项目名称\t信访接待经费\n支出合计88万元。\n", "某县信访局", 2021),
 ])
 def test_department_and_year_found_where_they_are(text, department, year):
     result, rep = parse(text)
