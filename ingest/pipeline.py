@@ -160,7 +160,7 @@ def ingest_paths(paths, db_path, *, strict: bool = False, progress: bool | None 
             changed = summary.total - summary.unchanged
             summary.timings["parse_and_load"] = time.monotonic() - started
             summary.timings["search_index_while_loading"] = index.seconds
-            if (changed or stats.needs_rebuild(db.conn)
+            if (changed or stats.needs_rebuild(db.conn) or schema.missing_browse_indexes(db.conn)
                     or (search_index is not None and search_index.needs_rebuild(db.conn))):
                 _after_load(db, summary.timings, pool, index)
     finally:
@@ -380,9 +380,9 @@ class _Workers:
 
 def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers | None = None,
                 index: _SearchIndexer | None = None) -> None:
-    """Checks across reports, corpus statistics and the search index, in one transaction. Paragraph
-    fingerprints and search tokens are computed by the worker pool while this process
-    writes."""
+    """Checks across reports, the browse indexes (schema.BROWSE_INDEXES), corpus
+    statistics and the search index, in one transaction. Paragraph fingerprints and
+    search tokens are computed by the worker pool while this process writes."""
     conn = db.conn
     timings = {} if timings is None else timings
     pmap = workers.map if workers is not None else map
@@ -397,6 +397,7 @@ def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers |
         if crosscheck is not None:
             step("copied_text", lambda: crosscheck.copied_text_flags(conn, map=pmap))
         step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
+        step("browse_indexes", lambda: schema.create_browse_indexes(conn))
         step("stats", lambda: stats.rebuild(conn))
         if search_index is not None:
             index = index or _SearchIndexer(db)
