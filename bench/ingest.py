@@ -15,8 +15,8 @@ N defaults to the JIXIAO_BENCH_REPORTS environment variable, else 100000
 3. Printed and written to BENCHMARKS.md: documents per second end to end, the time of
    each step (parse+load, copied_text, flag summary, browse indexes, search index), peak
    memory of the process tree (sum of PSS) and of its largest process (RSS), database
-   size, row counts, and the parsed/partial/failed split. Targets at 100,000 reports on 2 cores:
-   >= 300 documents/second, peak memory < 1 GiB.
+   size, row counts, and the parsed/partial/failed split. Targets at 100,000 reports on 2
+   cores: >= 300 documents/second, peak memory < 1 GiB.
 
 The database is kept for the site benchmark (``python -m bench site``).
 """
