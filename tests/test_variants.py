@@ -441,6 +441,53 @@ def test_department_form_without_a_written_report():
     assert rep.findings == []        # the grid's cells under 偏差原因分析及改进措施 are not measures
 
 
+# Chongqing's 部门整体绩效自评表: the self-score and contact in label/value cells of the
+# head rows, a budget block whose header's first cell labels it (its figures in the row
+# below, under their headings, with no 年度资金总额 label), three goal columns (年初 /
+# 全年（调整）/ 实际完成) and 全年实际值 for the actual values (seen on Chongqing sites).
+CHONGQING_FORM = [
+    ["部门整体绩效自评表"],
+    ["（2021年度）"],
+    ["主管部门", "重庆市渝北区信访办公室", "财政处室", "行政政法处", "自评总分（分）", "96.5"],
+    ["部门联系人", "王丽", "联系电话", "023-68881234"],
+    ["部门预算执行情况（万元）", "年初预算数", "全年（调整）预算数", "全年执行数", "执行率（%）", "执行率权重",
+     "执行率得分（分）"],
+    ["", "560.20", "585.60", "571.30", "97.56%", "10", "9.76"],
+    ["当年绩效目标", "年初绩效目标", "全年（调整）绩效目标", "全年目标实际完成情况"],
+    ["", "畅通信访渠道，及时受理群众信访事项。", "同年初目标", "全年受理信访事项1520件，按期办结率99.2%。"],
+    ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "全年（调整）指标值", "全年实际值",
+     "权重（分）", "得分（分）", "未完成原因和改进措施"],
+    ["", "产出指标", "数量指标", "信访事项受理件数", "≥1200件", "≥1200件", "1520件", "10", "10", ""],
+    ["", "", "质量指标", "信访事项按期办结率", "≥95%", "≥95%", "99.2%", "10", "10", ""],
+    ["", "效益指标", "社会效益指标", "群众信访满意率", "≥90%", "≥90%", "93.5%", "20", "19", "个别诉求过高"],
+]
+
+
+def test_chongqing_department_form():
+    result, rep = parse(_rows_as_word_table(CHONGQING_FORM))
+    assert result.status == "parsed"
+    assert (rep.department, rep.fiscal_year) == ("重庆市渝北区信访办公室", 2021)
+    assert (rep.self_score, rep.contact_name, rep.contact_phone) == (96.5, "王丽", "023-68881234")
+    assert [(f.item, f.amount) for f in rep.finance if f.statement == "budget"] == [
+        ("initial", 560.2), ("adjusted", 585.6), ("executed", 571.3)]
+    assert (rep.budget_execution_rate, rep.budget_weight, rep.budget_score) == (97.56, 10, 9.76)
+    assert [(g.expected, g.actual) for g in rep.goals] == [
+        ("畅通信访渠道，及时受理群众信访事项。", "全年受理信访事项1520件，按期办结率99.2%。")]
+    assert [(i.name, i.target_text, i.actual_text, i.weight, i.score) for i in rep.indicators] == [
+        ("信访事项受理件数", "≥1200件", "1520件", 10, 10),
+        ("信访事项按期办结率", "≥95%", "99.2%", 10, 10),
+        ("群众信访满意率", "≥90%", "93.5%", 20, 19)]
+
+
+def test_chongqing_department_form_in_yuan():
+    rows = [list(r) for r in CHONGQING_FORM]
+    rows[4][0] = "部门预算执行情况（元）"
+    rows[5] = ["", "5602000.00", "5856000.00", "5713000.00", "97.56%", "10", "9.76"]
+    result, rep = parse(_rows_as_word_table(rows))
+    assert [(f.item, f.amount, f.amount_text) for f in rep.finance if f.statement == "budget"] == [
+        ("initial", 560.2, "5602000.00"), ("adjusted", 585.6, "5856000.00"), ("executed", 571.3, "5713000.00")]
+
+
 def _rows_as_word_table(rows):
     return "\n".join("\n".join("\t" + c for c in row) + "\n" for row in rows)
 
@@ -470,6 +517,14 @@ def test_basic_data_table_gives_staffing_and_three_public_of_the_year():
     assert got == {"total": (2.45, "2.45"), "vehicle_purchase": (0, "0"), "vehicle_running": (1.6, "1.60"),
                    "overseas": (0, "0"), "reception": (0.85, "0.85")}    # the 2021 决算 column
     assert not any(f.statement == "expenditure" for f in rep.finance)   # 公用经费 is not read here
+
+
+def test_basic_data_table_in_yuan_is_converted():
+    rows = [["单位：元"], ["经费控制情况", "2020年决算数", "2021年决算数"],
+            ["三公经费", "32000.00", "24500.00"], ["3、公务接待", "11000.00", "8500.00"]]
+    result, rep = parse(REPORT_HEAD + _rows_as_word_table(rows))
+    got = {f.item: (f.amount, f.amount_text) for f in rep.finance if f.statement == "three_public"}
+    assert got == {"total": (2.45, "24500.00"), "reception": (0.85, "8500.00")}
 
 
 def test_basic_data_table_of_other_years_only_is_not_read():

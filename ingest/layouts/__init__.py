@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..document import Document
-from ..model import FinanceItem, ParseResult, Person, Report
+from ..model import FinanceItem, Goal, ParseResult, Person, Report
 from ..normalise import labels as lab
 from ..normalise.regions import place_prefix_length
 from ..read.chars import apply_view, restore_printed
@@ -228,9 +228,27 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
         if not report.petition_stats:
             report.petition_stats = prose.petition_stats(ls)
 
+    def form_tables():
+        """A department form's goal and budget rows, where the layout read none and the
+        report has no projects (whose forms hold such rows of their own)."""
+        if report.projects:
+            return
+        if not report.goals:
+            for t, r in common.goal_headers(doc):
+                expected, actual, line = common.goal_after(t, r)
+                if expected or actual:
+                    report.goals.append(Goal(expected, actual, line))
+                break
+        if report.budget_execution_rate is None and not any(f.statement == "budget" for f in report.finance):
+            for t in doc.tables:
+                block = common.budget_block(t)
+                if block:
+                    common.apply_budget_block(block, report, common.table_money_unit(doc, t))
+                    break
+
     for name, fn in (("部门与年度", ids), ("基础数据表", basic_data), ("叙述中的金额", figures),
                      ("人员", staff), ("得分与等次", score), ("填报人", people),
-                     ("报告正文", narrative_parts)):
+                     ("报告正文", narrative_parts), ("表格中的目标与预算", form_tables)):
         step(name, fn)
 
 

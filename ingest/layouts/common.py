@@ -12,8 +12,8 @@ from ..document import Cell, Document, Row, Table
 from ..model import FinanceItem, Indicator, Report
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.values import (MONEY_UNITS, clean, head_count, normalise_unit, parse_operator, parse_score, parse_value,
-                               to_number, to_wan)
+from ..normalise.values import (MONEY_UNITS, clean, head_count, normalise_unit, parse_operator, parse_percent,
+                               parse_score, parse_value, to_number, to_wan)
 
 
 _SQUASH = re.compile(r"[\s\u3000]+")
@@ -287,7 +287,7 @@ _ROLES = [
     ("l1", r"^一级指标"), ("l2", r"^二级指标"), ("name", r"^三级指标|^指标名称"),
     ("operator", r"^指标性质|^符号|^运算符"), ("unit", r"^度量单位|^单位|^计量单位"),
     ("target", r"指标值|^值$|^目标值|^绩效目标|^年度目标"),
-    ("actual", r"^实际完成|^完成值|^实际值|^完成情况"),
+    ("actual", r"^实际完成|^完成值|^实际值|^完成情况|^(?:全年|年度)实际(?:完成)?值"),
     ("weight", r"^分值|^权重|^标准分"), ("score", r"得分"),
     ("deviation", r"偏差|原因|改进措施|^备注"),
 ]
@@ -429,37 +429,75 @@ def total_row_figures(total: list[str] | None) -> tuple[float | None, float | No
 
 # the header labels of a budget block; a label takes the first key that fits it
 _BUDGET_KEYS = [(k, re.compile(p)) for k, p in (
-    ("initial", r"^年初预算"), ("adjusted", r"^全年预算|^调整后?预算"),
+    ("initial", r"^年初预算"), ("adjusted", r"^全年(?:[（(]调整[)）])?预算|^调整后?预算"),
     ("executed", r"^全年执行|^(?:预算)?执行数|^实际支出"),
-    ("weight", r"^分值|^权重"), ("rate", r"^(?:预算)?执行率"), ("score", r"^得分"))]
+    ("weight", r"^(?:执行率)?(?:分值|权重)"), ("rate", r"^(?:预算)?执行率(?!权重|得分)"),
+    ("score", r"^(?:执行率)?得分"))]
 _BUDGET_TOTAL = re.compile(r"年度资金总额|资金总额|^合计$|^总额$")
 
 
 def budget_block(table: Table) -> dict | None:
-    """The 年度资金总额 row under a 年初预算数 / 全年预算数 / 全年执行数 header."""
+    """The 年度资金总额 row under a 年初预算数 / 全年预算数 / 全年执行数 header; or, where
+    the header's first cell labels the block ('部门预算执行情况（万元）'), the row right
+    under it whose cells stand under the header's."""
     header = None
     for r, row in enumerate(table.rows):
         labels = [squash(c.text) for c in row.cells]
         if any(l.startswith("年初预算") for l in labels):
-            header = [next((k, p) for k, p in _BUDGET_KEYS if p.search(l))
-                      for l in labels if any(p.search(l) for _, p in _BUDGET_KEYS)]
+            columns = [(next(k for k, p in _BUDGET_KEYS if p.search(l)), i)
+                       for i, l in enumerate(labels) if any(p.search(l) for _, p in _BUDGET_KEYS)]
+            header, header_row, header_width = [k for k, _ in columns], r, len(row.cells)
             continue
         if header is None:
             continue
+        out = {"line": row.line, "row": r}
         for c, cell in enumerate(row.cells):
             if _BUDGET_TOTAL.search(squash(cell.text)):
-                vals = row.cells[c + 1:c + 1 + len(header)]
-                out = {"line": row.line, "row": r}
-                for (k, _), v in zip(header, vals):
+                for k, v in zip(header, row.cells[c + 1:c + 1 + len(header)]):
                     out[k] = v.text.strip()
                 return out
+        cells = row.cells
+        if (r == header_row + 1 and len(cells) == header_width
+                and not squash(cells[0].text) and columns[0][1] > 0
+                and to_number(cells[columns[0][1]].text) is not None):
+            for k, i in columns:
+                out[k] = cells[i].text.strip()
+            return out
     return None
 
 
+def apply_budget_block(block: dict, report: Report, unit: str | None = None) -> None:
+    """A department's budget block (`budget_block`): 年初预算数, 全年预算数 and 全年执行数
+    as budget figures (converted from `unit` to 万元), and the block's weight, score and
+    execution rate."""
+    line = block["line"]
+    for key, label in (("initial", "年初预算数"), ("adjusted", "全年预算数"), ("executed", "全年执行数")):
+        text = block.get(key)
+        amount = to_number(text)
+        if amount is not None:
+            if unit:
+                amount = to_wan(amount, unit)
+            report.add_finance(FinanceItem("budget", key, label, amount, text, "all", line))
+    report.budget_weight = parse_score(block.get("weight"))
+    report.budget_score = parse_score(block.get("score"))
+    report.budget_execution_rate = parse_percent(block.get("rate"))
+
+
 def goal_after(table: Table, r: int) -> tuple[str | None, str | None, int]:
-    """Expected and actual texts in the rows under a 预期目标 / 实际完成 header row."""
+    """Expected and actual texts in the rows under a 预期目标 / 实际完成 header row: the
+    cells under those two labels of the row right below, when it is as wide as the header
+    and holds both; else the first two texts below."""
     texts: list[str] = []
     line = table.rows[r].line
+    labels = [squash(c.text) for c in table.rows[r].cells]
+    if r + 1 < len(table.rows) and len(table.rows[r + 1].cells) == len(labels):
+        below = table.rows[r + 1]
+        e = next((i for i, l in enumerate(labels) if _GOAL_EXPECTED.match(l)), None)
+        a = next((i for i, l in enumerate(labels) if _GOAL_ACTUAL.match(l)), None)
+        if e is not None and a is not None and e != a:
+            expected, actual = below.cells[e].text.strip(), below.cells[a].text.strip()
+            if expected and actual:
+                return expected, actual, below.line
     for row in table.rows[r + 1:r + 4]:
         vals = [c.text for c in row.cells]
         filled = [v for v in vals if v.strip()]
@@ -478,12 +516,13 @@ def goal_after(table: Table, r: int) -> tuple[str | None, str | None, int]:
     return texts[0].strip(), (texts[1].strip() if len(texts) > 1 else None), line
 
 
-_GOAL_EXPECTED = re.compile(r"^(?:预期|(?:项目)?年度(?:总体)?)目标$")
-_GOAL_ACTUAL = re.compile(r"^实际完成|^(?:年度)?目标完成情况")
+_GOAL_EXPECTED = re.compile(r"^(?:预期|(?:项目)?年度(?:总体)?|年初(?:绩效)?)目标$")
+_GOAL_ACTUAL = re.compile(r"^实际完成|^(?:年度)?目标完成情况|^(?:全年|年度)?目标实际完成")
 
 
 def is_goal_header(labels: list[str]) -> bool:
-    """A 预期目标 | 实际完成情况 header row (also 项目年度目标 | 年度目标完成情况)."""
+    """A 预期目标 | 实际完成情况 header row (also 项目年度目标 | 年度目标完成情况, and
+    年初绩效目标 | 全年（调整）绩效目标 | 全年目标实际完成情况)."""
     return (any(_GOAL_EXPECTED.match(l) for l in labels)
             and any(_GOAL_ACTUAL.match(l) for l in labels)
             and not any(_INDICATORS_BEGIN.search(l) for l in labels))   # an indicator header
@@ -540,6 +579,16 @@ def _table_money_unit(doc: Document, k: int) -> str | None:
     if everything.count("元") == everything.count("万元"):   # the common case: 万元 or no unit
         return None
     return money_unit(texts)
+
+
+def table_money_unit(doc: Document, table: Table) -> str | None:
+    """The money unit a table of the document states, other than 万元 (None for 万元 or
+    none stated): for the figures read after `money_in_wan` has run."""
+    for k, block in enumerate(doc.blocks):
+        if block is table:
+            unit = _table_money_unit(doc, k)
+            return unit if unit != "万元" else None
+    return None
 
 
 def money_in_wan(doc: Document, report: Report) -> None:
@@ -622,7 +671,7 @@ def basic_data(doc: Document, year: int | None) -> BasicData:
             elif _CONTROL_HEAD.match(first) and not out.three_public:
                 col = _outturn_column(labels, year)
                 if col is not None:
-                    _basic_three_public(rows[r + 1:], col, out)
+                    _basic_three_public(rows[r + 1:], col, out, table_money_unit(doc, t))
     return out
 
 
@@ -652,7 +701,7 @@ def _outturn_column(labels: list[str], year: int | None) -> int | None:
     return outturn[-1]
 
 
-def _basic_three_public(rows: list[Row], col: int, out: BasicData) -> None:
+def _basic_three_public(rows: list[Row], col: int, out: BasicData, unit: str | None) -> None:
     for row in rows:
         cells = row.cells
         label = _ROW_NUMBER.sub("", squash(cells[0].text)) if cells else ""
@@ -663,6 +712,8 @@ def _basic_three_public(rows: list[Row], col: int, out: BasicData) -> None:
                 text = cells[col].text.strip()
                 amount = to_number(text)
                 if amount is not None:
+                    if unit:
+                        amount = to_wan(amount, unit)
                     out.three_public.append(FinanceItem("three_public", item, squash(cells[0].text),
                                                         amount, text, "all", cells[col].line))
                 break

@@ -817,19 +817,20 @@ def narrative_lines(doc: Document, ls: list[Line]) -> list[Line]:
 # Labels of the form's one-value cells, by what they hold (matched on the text without
 # spaces and without a trailing colon).
 _PAIR_LABELS = (
-    ("contact", re.compile(r"联系人")),
-    ("phone", re.compile(r"联[系络]电话")),
+    ("contact", re.compile(r"(?:部门|单位|项目)?联系人")),
+    ("phone", re.compile(r"(?:部门|单位)?联[系络]电话")),
     ("authorized", re.compile(r"(?:人员)?编制(?:人数|数)?|核定编制数?")),
     ("actual", re.compile(r"实有(?:人数|人员)")),
-    ("score", re.compile(r"(?:绩效)?自评(?:综合)?得分|综合得分")),
+    # '自评总分（分）' states its unit
+    ("score", re.compile(r"(?:(?:绩效)?自评(?:综合)?(?:得分|总分)|综合得分)(?:[（(]分[)）])?")),
     ("grade", re.compile(r"(?:评价|自评)等[次级]")),
 )
 _PAIR_LABEL_CHARS = 9
 
 
-# a character every label above holds (联系人/联系电话, 编制, 实有, 得分, 等次): most cells
-# lack all of them and are passed over without folding their spaces
-_PAIR_HINT = re.compile(r"[联编实得等]")
+# a character every label above holds (联系人/联系电话, 编制, 实有, 得分/总分, 等次): most
+# cells lack all of them and are passed over without folding their spaces
+_PAIR_HINT = re.compile(r"[联编实得总等]")
 _PAIR_ROW_CELLS = 6     # a row of label/value pairs; a grid's header or data row is wider
 
 

@@ -11,7 +11,7 @@ from ..document import Document
 from ..model import FinanceItem, Goal, Person, Report
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.values import parse_percent, parse_score, to_number
+from ..normalise.values import to_number
 from . import common, prose
 from .common import squash
 
@@ -69,16 +69,7 @@ def _printed(cells, value) -> str | None:
 
 
 def _budget(t, block: dict, report: Report) -> None:
-    line = block["line"]
-    for key, item in (("initial", "initial"), ("adjusted", "adjusted"), ("executed", "executed")):
-        text = block.get(key)
-        amount = to_number(text)
-        if amount is not None:
-            label = {"initial": "年初预算数", "adjusted": "全年预算数", "executed": "全年执行数"}[key]
-            report.add_finance(FinanceItem("budget", item, label, amount, text, "all", line))
-    report.budget_weight = parse_score(block.get("weight"))
-    report.budget_score = parse_score(block.get("score"))
-    report.budget_execution_rate = parse_percent(block.get("rate"))
+    common.apply_budget_block(block, report)
     # 'label：amount' cells under the budget row: income by source, spending by kind.
     for row in t.rows[block["row"] + 1:]:
         texts = [squash(c.text) for c in row.cells]
