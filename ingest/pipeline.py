@@ -380,9 +380,10 @@ class _Workers:
 
 def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers | None = None,
                 index: _SearchIndexer | None = None) -> None:
-    """Checks across reports, the browse indexes (schema.BROWSE_INDEXES), corpus
-    statistics and the search index, in one transaction. Paragraph fingerprints and
-    search tokens are computed by the worker pool while this process writes."""
+    """Checks across reports, corpus statistics and the search index, in one
+    transaction; then the browse indexes (schema.BROWSE_INDEXES) in one of their own.
+    Paragraph fingerprints and search tokens are computed by the worker pool while this
+    process writes."""
     conn = db.conn
     timings = {} if timings is None else timings
     pmap = workers.map if workers is not None else map
@@ -397,7 +398,6 @@ def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers |
         if crosscheck is not None:
             step("copied_text", lambda: crosscheck.copied_text_flags(conn, map=pmap))
         step("flag_summary", lambda: conn.execute(schema.REFRESH_FLAG_SUMMARY))
-        step("browse_indexes", lambda: schema.create_browse_indexes(conn))
         step("stats", lambda: stats.rebuild(conn))
         if search_index is not None:
             index = index or _SearchIndexer(db)
@@ -406,6 +406,7 @@ def _after_load(db, timings: dict[str, float] | None = None, workers: _Workers |
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    step("browse_indexes", lambda: schema.create_browse_indexes(conn))
 
 
 def _mp_context():
