@@ -322,7 +322,7 @@ _SPACE_BEFORE_YEAR = re.compile(r"(?<=\d)\s+(?=年)")
 _REPORT_OR_TABLE = re.compile(r"报告|表|情况")
 _NOTICE = re.compile(r"通知|关于|《")
 _YEAR_OF = re.compile(r"(20\d{2})\s*年度")
-_DATE_LABEL = re.compile(r"日期|时间")
+_DATED = re.compile(r"日期|时间")      # a labelled date: 发文日期, 发布时间
 _TITLE_IN_TEXT = re.compile(r"(20\d{2})\s*年度?(?:部门|单位|机关)?(?:整体支出|项目支出)?绩效(?:自评|评价)(?:报告|表)")
 _CITED = re.compile(r"《[^《》\n]{0,80}》")
 
@@ -336,7 +336,7 @@ def fiscal_year(ls: list[Line]) -> int | None:
         head = _SPACE_BEFORE_YEAR.sub("", head)
         for m in _YEAR_TITLE.finditer(head):
             # not a date the page was published or the form filled in ('发文日期: 2022年11月04日')
-            if not _DATE_LABEL.search(head, max(0, m.start() - 8), m.start()):
+            if not _DATED.search(head, max(0, m.start() - 8), m.start()):
                 return int(m.group(1))
     for ln in ls:
         text = _nows(ln.text)
