@@ -14,7 +14,7 @@ from pathlib import Path
 from . import PARSER_VERSION, load, schema, workers_or_default
 from .layouts import parse_document
 from .model import ParseResult, Report
-from .normalise.regions import Region, resolve, resolve_in_text
+from .normalise.regions import Region, head_named_in_full, resolve, resolve_in_text
 from .read import NotText, UnsupportedFormat, detect_format, read_bytes
 
 try:  # checks and the search index are separate layers; a missing one must not stop a load
@@ -113,6 +113,12 @@ def region_for(report: Report) -> Region | None:
     context = report.region_hint or ""
     if report.department:
         r = resolve(report.department, context)
+        if r and not head_named_in_full(report.department):
+            # a bare short name ('南湖新区民政局') where the text names a place of another
+            # province ('岳阳市南湖新区…'): the text's place
+            other = resolve_in_text(context)
+            if other and other.province != r.province:
+                return other
         if r:
             return r
     return resolve_in_text(context)

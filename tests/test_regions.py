@@ -42,3 +42,17 @@ def test_autonomous_units_by_their_everyday_names():
     assert resolve("楚雄市信访局").county == "楚雄市"
     assert resolve("双江县信访局").county == "双江拉祜族佤族布朗族傣族自治县"
     assert resolve("博尔塔拉州信访局").prefecture == "博尔塔拉蒙古自治州"
+
+
+def test_a_bare_short_name_gives_way_to_the_place_the_text_names():
+    from ingest.model import Report
+    from ingest.normalise.regions import head_named_in_full
+    from ingest.pipeline import region_for
+
+    assert head_named_in_full("红河州信访局") and head_named_in_full("汨罗市信访局")
+    assert not head_named_in_full("南湖新区民政局")      # 南湖 is 嘉兴's 南湖区 to the gazetteer
+    rep = Report(department="南湖新区民政局", region_hint="岳阳市南湖新区财政支出项目绩效评价自评报告")
+    r = region_for(rep)
+    assert (r.province, r.prefecture, r.county) == ("湖南省", "岳阳市", None)
+    # with nothing else named, the short name's place stands
+    assert region_for(Report(department="南湖新区民政局", region_hint="")).prefecture == "嘉兴市"

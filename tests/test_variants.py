@@ -329,6 +329,11 @@ def test_totals_printed_as_zongji():
     # spaced out
     ("发文单位：某县信访局 发文日期：2022年11月04日\n项目支出绩效自评表\n( 2021 年度)\n"
      "项目名称\t信访接待经费\n支出合计88万元。\n", "某县信访局", 2021),
+    # a project form with no year but its period (the report is dated the year after)
+    ("某县财政支出项目绩效评价自评报告\n项目名称\t优抚\n项目单位\t某县民政局\n主管部门\n"
+     "评价方式：部门（单位）绩效自评\n评价机构：部门（单位）评价组\n报告日期：2017年7月15日\n"
+     "某县财政局（制）\n一、项目基本概况\n项目负责人\t张三\n"
+     "项目起止时间\t2016年1月起至2016年12月止\n实际支出179.6万元。\n", "某县民政局", 2016),
 ])
 def test_department_and_year_found_where_they_are(text, department, year):
     result, rep = parse(text)

@@ -360,7 +360,15 @@ def fiscal_year(ls: list[Line]) -> int | None:
     years = _YEAR_OF.findall(text)
     if years:
         return int(max(set(years), key=years.count))
+    # a project form's period within one year: '项目起止时间 2016年1月起至2016年12月止'
+    m = _PERIOD.search(_nows(text))
+    if m and m.group(1) == m.group(2):
+        return int(m.group(1))
     return None
+
+
+_PERIOD = re.compile(r"(?:起止时间|实施期限?|实施时间|执行期限?)[:：]?((?:19|20)\d{2})年\d{1,2}月(?:\d{1,2}日)?"
+                     r"(?:起)?(?:至|到|[-—－~～])((?:19|20)\d{2})年\d{1,2}月")
 
 
 # ---------------------------------------------------------------- kind of document

@@ -186,6 +186,21 @@ def _places_at_head(text: str) -> tuple[tuple[Region, ...], ...]:
     return tuple(found)
 
 
+_FULL_END = frozenset("省市州县区旗盟")
+
+
+@lru_cache(maxsize=8192)
+def head_named_in_full(name: str) -> bool:
+    """Whether the place at the head of `name` is printed with its unit ('新邵县…',
+    '红河州…'), not as a bare short name ('南湖新区…', which the gazetteer knows only as
+    嘉兴's 南湖区)."""
+    g = gazetteer()
+    for end in range(min(len(name), 14), 1, -1):
+        if g.candidates(name[:end]):
+            return name[end - 1] in _FULL_END
+    return False
+
+
 @lru_cache(maxsize=8192)
 def resolve_name(name: str) -> Region | None:
     """resolve(name) without context text, cached."""
