@@ -493,6 +493,33 @@ def test_chongqing_department_form_in_yuan():
         ("initial", 560.2, "5602000.00"), ("adjusted", 585.6, "5856000.00"), ("executed", 571.3, "5713000.00")]
 
 
+def test_national_department_form_with_amounts_beside_their_labels():
+    # the national 部门（单位）整体支出绩效自评表 prints each amount in the cell after its
+    # label ('其中：基本支出：' | '176.30'); the Hunan form puts both in one cell
+    rows = [
+        ["部门（单位）整体支出绩效自评表"], ["（2022年度）"],
+        ["部门（单位）名称", "某县信访局"],
+        ["年度部门整体支出预算执行情况（万元）", "", "年初预算数", "全年预算数", "全年执行数", "执行率"],
+        ["", "年度资金总额：", "240.00", "248.00", "234.80", "94.68%"],
+        ["", "按收入性质分：", "", "", "按支出性质分：", ""],
+        ["", "其中：一般公共预算：", "", "234.80", "其中：基本支出：", "176.30"],
+        ["", "政府性基金预算：", "", "0", "项目支出：", "58.50"],
+        ["年度总体目标", "预期目标", "", "", "实际完成情况", ""],
+        ["", "畅通信访渠道，化解矛盾纠纷。", "", "", "全年受理信访事项860件，化解积案12件。", ""],
+        ["年度绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+         "偏差原因分析及改进措施"],
+        ["", "产出指标", "数量指标", "受理信访事项", "≥800件", "860件", "30", "30", ""],
+        ["总分", "", "", "", "", "", "100", "97", ""],
+    ]
+    result, rep = parse(_rows_as_word_table(rows))
+    assert (rep.department, rep.fiscal_year, rep.self_score) == ("某县信访局", 2022, 97)
+    got = {(f.statement, f.item): (f.amount, f.amount_text) for f in rep.finance}
+    assert got == {("budget", "initial"): (240, "240.00"), ("budget", "adjusted"): (248, "248.00"),
+                   ("budget", "executed"): (234.8, "234.80"),
+                   ("income", "general_budget"): (234.8, "234.80"), ("income", "gov_fund"): (0, "0"),
+                   ("expenditure", "basic"): (176.3, "176.30"), ("expenditure", "project"): (58.5, "58.50")}
+
+
 def _rows_as_word_table(rows):
     return "\n".join("\n".join("\t" + c for c in row) + "\n" for row in rows)
 

@@ -70,15 +70,22 @@ def _printed(cells, value) -> str | None:
 
 def _budget(t, block: dict, report: Report) -> None:
     common.apply_budget_block(block, report)
-    # 'label：amount' cells under the budget row: income by source, spending by kind.
+    # 'label：amount' cells under the budget row: income by source, spending by kind; or
+    # the amount in the next filled cell ('其中：基本支出：' | '176.30', the national form)
     for row in t.rows[block["row"] + 1:]:
         texts = [squash(c.text) for c in row.cells]
         if any(x in ("预期目标", "年度总体目标") or x.startswith("一级指标") for x in texts):
             break
         for c, cell in enumerate(row.cells):
-            m = _CELL_FIGURE.match(squash(cell.text))
-            if not m or not m.group("num"):
+            m = _CELL_FIGURE.match(texts[c])
+            if not m:
                 continue
+            num, line = m.group("num"), cell.line
+            if not num:
+                after = next((k for k in range(c + 1, min(c + 3, len(texts))) if texts[k]), None)
+                if after is None or to_number(texts[after]) is None:
+                    continue
+                num, line = texts[after], row.cells[after].line
             label = m.group("label")
             if "收入性质" in label:
                 code = ("income", "total")
@@ -86,7 +93,6 @@ def _budget(t, block: dict, report: Report) -> None:
                 code = ("expenditure", "total")
             else:
                 code = fin.classify(label)
-            amount = to_number(m.group("num"))
+            amount = to_number(num)
             if code and amount is not None:
-                report.add_finance(FinanceItem(code[0], code[1], label, amount, m.group("num"), "all",
-                                               cell.line))
+                report.add_finance(FinanceItem(code[0], code[1], label, amount, num, "all", line))
