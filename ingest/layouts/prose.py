@@ -11,7 +11,7 @@ from ..document import Document, Paragraph
 from ..model import Finding, PetitionStat, Project, Report, Section
 from ..normalise import finance as fin
 from ..normalise import labels as lab
-from ..normalise.regions import place_prefix_length, resolve, resolve_name
+from ..normalise.regions import UNIT_ENDS, place_prefix_length, resolve, resolve_name
 from ..normalise.values import MONEY_UNITS, clean, head_count, to_number, to_wan
 from .common import labelled_cells
 
@@ -229,14 +229,13 @@ def _from_place(text: str, place: int) -> str | None:
     only ends like a name ('较好地完成了中省市书记信箱交办') gives None."""
     for k in range(len(text) - 3):
         n = place_prefix_length(text[k:])
-        if n and (text[k + n - 1] in _PLACE_END or _ZONE.match(text, k + n)) and _is_department(text[k:]):
+        if n and (text[k + n - 1] in UNIT_ENDS or _ZONE.match(text, k + n)) and _is_department(text[k:]):
             return text[k:]
     return text if place <= 4 and _is_department(text) else None
 
 
-# a place printed in full ends so ('新邵县', '红河州'); a bare short name does not
-# ('双城经济圈…'), unless a zone follows it ('南湖新区民政局')
-_PLACE_END = frozenset("省市州县区旗盟")
+# a place printed in full ends with its unit (UNIT_ENDS: '新邵县', '红河州'); a bare short
+# name does not ('双城经济圈…') unless a zone follows it ('南湖新区民政局')
 _ZONE = re.compile(r"[\u4e00-\u9fff]{0,4}?(?:新区|开发区|园区|管理区)")
 
 

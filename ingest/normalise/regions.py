@@ -186,7 +186,8 @@ def _places_at_head(text: str) -> tuple[tuple[Region, ...], ...]:
     return tuple(found)
 
 
-_FULL_END = frozenset("省市州县区旗盟")
+# how a place printed with its unit ends (新邵县, 红河州, 赤峰市, 锡林郭勒盟)
+UNIT_ENDS = frozenset("省市州县区旗盟")
 
 
 @lru_cache(maxsize=8192)
@@ -197,7 +198,7 @@ def head_named_in_full(name: str) -> bool:
     g = gazetteer()
     for end in range(min(len(name), 14), 1, -1):
         if g.candidates(name[:end]):
-            return name[end - 1] in _FULL_END
+            return name[end - 1] in UNIT_ENDS
     return False
 
 
