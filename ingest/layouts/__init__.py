@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..document import Document
-from ..model import FinanceItem, Goal, ParseResult, Person, Report
+from ..model import FinanceItem, ParseResult, Person, Report
 from ..normalise import labels as lab
 from ..normalise.regions import place_prefix_length
 from ..read.chars import apply_view, restore_printed
@@ -234,17 +234,13 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
         if report.projects:
             return
         if not report.goals:
-            for t, r in common.goal_headers(doc):
-                expected, actual, line = common.goal_after(t, r)
-                if expected or actual:
-                    report.goals.append(Goal(expected, actual, line))
-                break
+            goal = common.first_goal(doc)
+            if goal:
+                report.goals.append(goal)
         if report.budget_execution_rate is None and not any(f.statement == "budget" for f in report.finance):
-            for t in doc.tables:
-                block = common.budget_block(t)
-                if block:
-                    common.apply_budget_block(block, report, common.table_money_unit(doc, t))
-                    break
+            found = common.first_budget_block(doc)
+            if found:
+                common.apply_budget_block(found[1], report, common.table_money_unit(doc, found[0]))
 
     for name, fn in (("部门与年度", ids), ("基础数据表", basic_data), ("叙述中的金额", figures),
                      ("人员", staff), ("得分与等次", score), ("填报人", people),

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Callable, Iterable
 
 from ..document import Cell, Document, Row, Table
-from ..model import FinanceItem, Indicator, Report
+from ..model import FinanceItem, Goal, Indicator, Report
 from ..normalise import finance as fin
 from ..normalise import labels as lab
 from ..normalise.values import (MONEY_UNITS, clean, head_count, normalise_unit, parse_operator, parse_percent,
@@ -534,6 +534,23 @@ def goal_headers(doc: Document):
         for r, row in enumerate(t.rows):
             if is_goal_header([squash(c.text) for c in row.cells]):
                 yield t, r
+
+
+def first_goal(doc: Document) -> Goal | None:
+    """The goal under the document's first 预期目标 | 实际完成… header, if it holds one."""
+    for t, r in goal_headers(doc):
+        expected, actual, line = goal_after(t, r)
+        return Goal(expected, actual, line) if expected or actual else None
+    return None
+
+
+def first_budget_block(doc: Document) -> tuple[Table, dict] | None:
+    """(table, `budget_block`) of the document's first table that has one."""
+    for t in doc.tables:
+        block = budget_block(t)
+        if block:
+            return t, block
+    return None
 
 
 # ---------------------------------------------------------------- money units

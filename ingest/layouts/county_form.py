@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..document import Document, Table
-from ..model import Goal, Person, Report, RubricItem
+from ..model import Person, Report, RubricItem
 from ..normalise import labels as lab
 from ..normalise.values import parse_score, to_number
 from . import common, prose
@@ -57,11 +57,9 @@ def parse(doc: Document, report: Report) -> None:
 
 
 def _goals(doc: Document, report: Report) -> None:
-    for t, r in common.goal_headers(doc):
-        expected, actual, line = common.goal_after(t, r)
-        if expected or actual:
-            report.goals.append(Goal(expected, actual, line))
-        return
+    goal = common.first_goal(doc)
+    if goal:
+        report.goals.append(goal)
 
 
 def _indicators(doc: Document, report: Report) -> None:

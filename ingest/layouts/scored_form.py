@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..document import Document
-from ..model import FinanceItem, Goal, Person, Report
+from ..model import FinanceItem, Report
 from ..normalise import finance as fin
 from ..normalise import labels as lab
 from ..normalise.values import to_number
@@ -36,16 +36,12 @@ def parse(doc: Document, report: Report) -> None:
     name = common.value_after(doc, r"^(预算)?部门名称$|^单位名称$")
     if name:
         report.department = prose._tidy_name(name.text) or None
-    for t in doc.tables:
-        block = common.budget_block(t)
-        if block:
-            _budget(t, block, report)
-            break
-    for t, r in common.goal_headers(doc):
-        expected, actual, line = common.goal_after(t, r)
-        if expected or actual:
-            report.goals.append(Goal(expected, actual, line))
-        break
+    found = common.first_budget_block(doc)
+    if found:
+        _budget(*found, report)
+    goal = common.first_goal(doc)
+    if goal:
+        report.goals.append(goal)
     for t in doc.tables:
         for r, row in enumerate(t.rows):
             labels = [squash(c.text) for c in row.cells]
