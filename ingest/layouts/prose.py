@@ -514,7 +514,7 @@ _STAFF_JOIN = r"(?:为|共计|合计|总计|共有|共|是|[:：])?"
 _ACTUAL = (re.compile(r"实有(?:人数|人员)?" + _STAFF_JOIN + r"(\d+)[人名]"),
            re.compile(r"实有(?:行政|在职|在编)?人员" + _STAFF_JOIN + r"(\d+)[人名]"),
            re.compile(r"在职在编人员(\d+)[人名]"),
-           re.compile(r"(?<!全系统共有人员\d\d)在职(?:人员|人数)" + _STAFF_JOIN + r"(\d+)[人名]"))
+           re.compile(r"在职(?:人员|人数)" + _STAFF_JOIN + r"(\d+)[人名]"))
 # a total: '人员编制13人', '共有编制13人', '总编制为249个'; not a part ('其中行政编制8人',
 # '事业编制为4人', '机关编制5人')
 _AUTHORIZED = re.compile(r"(?:人员编制|核定编制|编制总数|编制人数|编制数|有编制"
