@@ -28,7 +28,8 @@ def test_unit_column_is_a_hint():
 
 
 @pytest.mark.parametrize("text,value", [("206.18", 206.18), ("  206.18", 206.18), ("10分", 10),
-                                        ("-0.72", -0.72), ("1,793.46", 1793.46), ("", None), ("—", None)])
+                                        ("-0.72", -0.72), ("1,793.46", 1793.46), ("", None), ("—", None),
+                                        ("86.4万", 86.4), ("86.4万元", 86.4), ("万", None)])
 def test_to_number(text, value):
     assert to_number(text) == value
 

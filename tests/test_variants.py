@@ -662,3 +662,63 @@ def test_a_breadcrumb_is_not_the_title():
     assert result.status != "failed" and result.kind == "self_evaluation"
     assert (rep.department, rep.fiscal_year) == ("汨罗市住房和城乡建设局", 2018)
     assert (rep.staff_authorized, rep.staff_actual) == (249, 246)
+
+
+# A project form on a government web page, one cell per line ending in " |", rows parted
+# by runs of "|", and amounts printed with a bare 万 in a table headed (万元) (seen on a
+# Hubei city's page).
+WEB_PROJECT_FORM = """项目支出绩效自评表 |
+|||||||||
+( 2022 年度) |
+|||||||||
+项目名称 |
+某某中心运行经费 |
+||||||||
+主管部门 |
+|
+实施单位 |
+|
+||||||||
+项目资金 (万元) |
+|
+年初预算数 |
+全年预算数 |
+全年执行数 |
+分值 |
+执行率 |
+得分 |
+||||||
+年度资金总额 |
+86.4万 |
+90万 |
+72.9万 |
+10 |
+81% |
+8.1 |
+|||||||
+绩 效 指 标 |
+一级指标 |
+二级指标 |
+三级指标 |
+年度 指标值 |
+实际 完成值 |
+分值 |
+得分 |
+|||||
+产出指标 |
+数量指标 |
+窗口服务人次 |
+≥3000人次 |
+3400人次 |
+30 |
+30 |
+|||||
+"""
+
+
+def test_web_project_form_with_amounts_printed_in_wan():
+    result, rep = parse(WEB_PROJECT_FORM)
+    (p,) = rep.projects
+    assert p.name == "某某中心运行经费"
+    assert (p.budget_initial, p.budget_adjusted, p.budget_executed) == (86.4, 90, 72.9)
+    assert (p.execution_rate, p.budget_weight, p.budget_score) == (81, 10, 8.1)

@@ -36,7 +36,9 @@ class Value:
 
 
 _SPACE = re.compile(r"\s+")
-_FIGURE = re.compile(r"(" + _NUM + r")(?:万元|元|分|%|人|个|次|件)?")
+# a figure with the unit its cell may print after it; a bare 万 is 万元 cut short ('150万'
+# in a table headed 万元)
+_FIGURE = re.compile(r"(" + _NUM + r")(?:万元|万|元|分|%|人|个|次|件)?")
 SHORT = 80   # texts up to this long are cell values and labels that recur: cached
 
 
