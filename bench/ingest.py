@@ -44,7 +44,7 @@ TARGET_RATE = 300.0
 TARGET_MEMORY = 1 << 30
 
 TABLES = ("documents", "reports", "departments", "regions", "finance_items", "indicators",
-          "projects", "rubric_items", "goals", "findings", "people", "sections",
+          "projects", "rubric_items", "goals", "tasks", "findings", "people", "sections",
           "petition_stats", "quality_flags")
 
 

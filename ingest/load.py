@@ -147,6 +147,10 @@ _SQL = {
         "report_id", "ordinal", "level1", "level2", "name", "criterion", "weight", "score",
         "note", "source_line")),
     "goals": _insert_sql("goals", ("report_id", "ordinal", "expected", "actual", "source_line")),
+    "tasks": _insert_sql("tasks", (
+        "report_id", "ordinal", "name", "level", "content", "budget", "budget_text",
+        "budget_fiscal", "budget_other", "spent", "spent_text", "execution_rate",
+        "execution_rate_text", "note", "source_line")),
     "findings": _insert_sql("findings", ("report_id", "kind", "ordinal", "text", "source_line")),
     "people": _insert_sql("people", (
         "report_id", "role", "name", "title", "unit", "phone", "source_line")),
@@ -277,6 +281,11 @@ def _insert_report(db, doc_id: int, ordinal: int, rep: Report, region: Region | 
         for i, r in enumerate(rep.rubric, 1)])
     conn.executemany(_SQL["goals"], [(rid, i, g.expected, g.actual, g.line)
                                      for i, g in enumerate(rep.goals, 1)])
+    if rep.tasks:
+        conn.executemany(_SQL["tasks"], [(
+            rid, i, t.name, t.level, t.content, t.budget, t.budget_text, t.budget_fiscal,
+            t.budget_other, t.spent, t.spent_text, t.execution_rate, t.execution_rate_text,
+            t.note, t.line) for i, t in enumerate(rep.tasks, 1)])
     counters: dict[str, int] = {}
     rows = []
     for f in rep.findings:

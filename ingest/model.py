@@ -109,6 +109,27 @@ class Goal:
 
 @compact_pickle
 @dataclass
+class Task:
+    """A row of a department form's key tasks (重点工作任务 / 年度主要任务): what the
+    money was for, what was approved and what was spent. Amounts in 万元, beside the
+    texts printed."""
+    name: str | None
+    level: str | None = None           # 项目级次 as printed (一级预算 …)
+    content: str | None = None         # 主要内容
+    budget: float | None = None        # 批复金额 总额 / 预算数
+    budget_text: str | None = None
+    budget_fiscal: float | None = None   # of which 财政拨款
+    budget_other: float | None = None    # of which 其他资金
+    spent: float | None = None         # 实际支出金额 / 执行数
+    spent_text: str | None = None
+    execution_rate: float | None = None
+    execution_rate_text: str | None = None
+    note: str | None = None            # 偏差原因及改进措施
+    line: int = 0
+
+
+@compact_pickle
+@dataclass
 class Finding:
     kind: str               # problem | measure | experience | application
     text: str
@@ -175,6 +196,7 @@ class Report:
     projects: list[Project] = field(default_factory=list)
     rubric: list[RubricItem] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)

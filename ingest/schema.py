@@ -143,6 +143,24 @@ CREATE TABLE IF NOT EXISTS goals (
     actual TEXT,
     source_line INTEGER
 );
+CREATE TABLE IF NOT EXISTS tasks (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    ordinal INTEGER,
+    name TEXT,
+    level TEXT,
+    content TEXT,
+    budget REAL,
+    budget_text TEXT,
+    budget_fiscal REAL,
+    budget_other REAL,
+    spent REAL,
+    spent_text TEXT,
+    execution_rate REAL,
+    execution_rate_text TEXT,
+    note TEXT,
+    source_line INTEGER
+);
 CREATE TABLE IF NOT EXISTS findings (
     id INTEGER PRIMARY KEY,
     report_id INTEGER NOT NULL REFERENCES reports(id),
@@ -206,6 +224,7 @@ CREATE INDEX IF NOT EXISTS idx_indicators_project ON indicators(project_id);
 CREATE INDEX IF NOT EXISTS idx_projects_report ON projects(report_id);
 CREATE INDEX IF NOT EXISTS idx_rubric_report ON rubric_items(report_id);
 CREATE INDEX IF NOT EXISTS idx_goals_report ON goals(report_id);
+CREATE INDEX IF NOT EXISTS idx_tasks_report ON tasks(report_id);
 CREATE INDEX IF NOT EXISTS idx_findings_report ON findings(report_id);
 CREATE INDEX IF NOT EXISTS idx_people_report ON people(report_id);
 CREATE INDEX IF NOT EXISTS idx_sections_report ON sections(report_id);
@@ -303,7 +322,7 @@ LEFT JOIN regions g ON g.id = d.region_id;
 
 # Child tables of a report, in the order rows must be deleted when a document is replaced.
 REPORT_CHILDREN = [
-    "quality_flags", "petition_stats", "sections", "people", "findings", "goals",
+    "quality_flags", "petition_stats", "sections", "people", "findings", "goals", "tasks",
     "rubric_items", "indicators", "projects", "finance_items",
 ]
 

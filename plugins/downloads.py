@@ -31,7 +31,7 @@ DEFAULT_RAW_DIR = ROOT / "data" / "raw"
 # the only names ever interpolated into SQL by this module.
 TABLES = (
     "reports", "departments", "regions", "finance_items", "indicators", "projects",
-    "rubric_items", "goals", "findings", "people", "sections", "petition_stats",
+    "rubric_items", "goals", "tasks", "findings", "people", "sections", "petition_stats",
     "quality_flags", "documents",
 )
 VIEWS = ("report_summary",)

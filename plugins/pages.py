@@ -257,6 +257,7 @@ async def report_graph(datasette, report_id: int, siblings: bool = False):
             "projects": child("projects"),
             "rubric_items": child("rubric_items"),
             "goals": child("goals"),
+            "tasks": child("tasks"),
             "findings": child("findings", "kind, ordinal, id"),
             "people": child("people", "id"),
             "sections": child("sections"),

@@ -126,6 +126,25 @@ def test_every_synthetic_document_parses_as_intended(corpus, serial_db):
         assert n == N, table
 
 
+def test_synthetic_workbooks_list_their_projects_as_key_tasks(serial_db):
+    """The workbook's 重点工作任务 table prints one row per project (name, 全年预算数 as
+    批复金额, 执行数 as 实际支出); no other layout prints one."""
+    conn = sqlite3.connect(serial_db)
+    checked = 0
+    for rid, layout in conn.execute(
+            "SELECT r.id, d.layout FROM reports r JOIN documents d ON d.id = r.document_id"):
+        tasks = conn.execute("SELECT name, budget, spent FROM tasks WHERE report_id = ? "
+                             "ORDER BY ordinal", [rid]).fetchall()
+        if layout != "provincial_workbook":
+            assert tasks == [], rid
+            continue
+        projects = conn.execute("SELECT name, budget_adjusted, budget_executed FROM projects "
+                                "WHERE report_id = ? ORDER BY ordinal", [rid]).fetchall()
+        assert tasks == projects and tasks, rid
+        checked += 1
+    assert checked
+
+
 def _dump(path: Path) -> dict:
     conn = sqlite3.connect(path)
     tables = [t for (t,) in conn.execute(
@@ -228,7 +247,7 @@ def test_export_writes_readable_parquet_for_every_table(tmp_path, serial_db):
     out = export_parquet(serial_db, tmp_path / "export")
     conn = sqlite3.connect(serial_db)
     expected = {"documents", "regions", "departments", "reports", "finance_items", "projects",
-                "indicators", "rubric_items", "goals", "findings", "people", "sections",
+                "indicators", "rubric_items", "goals", "tasks", "findings", "people", "sections",
                 "petition_stats", "quality_flags", "report_summary"}
     assert expected <= set(out)
     assert not any(name.endswith(("_fts", "_data", "_idx")) for name in out)

@@ -221,8 +221,18 @@ async def test_report_pages(ds, corpus_db, facts):
         for (text,) in conn.execute("SELECT text FROM findings WHERE report_id = ?",
                                     [rep["report_id"]]):
             assert _esc(text) in html
+        # and every key task with its amounts
+        for (content, budget_text, spent_text) in conn.execute(
+                "SELECT content, budget_text, spent_text FROM tasks WHERE report_id = ?",
+                [rep["report_id"]]):
+            block = html.split('id="tasks"', 1)[1].split("</section>", 1)[0]
+            assert _esc(content) in block
+            for text in (budget_text, spent_text):
+                assert text is None or text.strip() in block or f"{float(text):g}" in block
         if rep["indicator_count"]:
             assert "绩效指标" in html and "年度指标值" in html and "实际完成值" in html
+    # the bundled corpus has a department form with key tasks
+    assert conn.execute("SELECT count(*) FROM tasks").fetchone()[0] > 0
     conn.close()
 
 
@@ -395,7 +405,7 @@ async def test_a_sort_the_table_does_not_offer_is_a_bad_request(ds):
 
 def _published(facts):
     return [t for t in ("report_summary", "reports", "departments", "regions", "finance_items",
-                        "indicators", "projects", "rubric_items", "goals", "findings",
+                        "indicators", "projects", "rubric_items", "goals", "tasks", "findings",
                         "people", "sections", "petition_stats", "quality_flags", "documents")
             if t in facts["tables"]]
 

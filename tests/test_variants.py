@@ -722,3 +722,51 @@ def test_web_project_form_with_amounts_printed_in_wan():
     assert p.name == "某某中心运行经费"
     assert (p.budget_initial, p.budget_adjusted, p.budget_executed) == (86.4, 90, 72.9)
     assert (p.execution_rate, p.budget_weight, p.budget_score) == (81, 10, 8.1)
+
+
+# ---------------------------------------------------------------- key tasks
+
+def test_key_tasks_under_a_spanning_money_header():
+    # the provincial workbook's 部门年度重点工作任务: 批复金额 spans 总额 / 财政拨款 / 其他资金
+    result, rep = parse(
+        "某县民政局2022年度部门整体支出绩效自评表\n\n"
+        "二、部门年度重点工作任务\t\t\t\t\t\t\t\t\n"
+        "任务名称\t项目级次\t主要内容\t批复金额（万元）\t\t\t实际支出金额（万元）\t预算执行率\t预算执行偏低原因及改进措施\n"
+        "\t\t\t总额\t财政拨款\t其他资金\t\t\t\n"
+        "救助帮扶\t一级预算\t困难群众临时救助\t64.50\t60.00\t4.50\t58.05\t90%\t部分救助对象年末申报\n"
+        "\t一级预算\t机关运行\t112.00\t112.00\t\t112.00\t100%\t无偏差\n"
+        "三、部门整体支出绩效指标\t\t\t\t\t\t\t\t\n"
+        "一级指标\t二级指标\t三级指标\t指标性质\t指标值\t度量单位\t实际完成值\t偏差原因分析及改进措施\n"
+        "产出指标\t数量指标\t救助人次\t≥\t300\t人次\t320\t无\n")
+    assert [(t.name, t.level, t.content, t.budget, t.budget_fiscal, t.budget_other, t.spent,
+             t.execution_rate, t.note) for t in rep.tasks] == [
+        ("救助帮扶", "一级预算", "困难群众临时救助", 64.5, 60, 4.5, 58.05, 90, "部分救助对象年末申报"),
+        # a blank name stays blank: the row is not given the task above it
+        (None, "一级预算", "机关运行", 112, 112, None, 112, 100, "无偏差")]
+    assert (rep.tasks[0].budget_text, rep.tasks[0].spent_text, rep.tasks[0].execution_rate_text) == (
+        "64.50", "58.05", "90%")
+
+
+def test_key_tasks_of_the_national_department_form():
+    # 部门（单位）整体支出绩效自评表: a 年度主要任务 label column, 预算数 / 执行数, amounts in 元,
+    # a total row that is not a task, and a rate printed without % kept as printed
+    result, rep = parse(
+        "某市司法局2023年度部门（单位）整体支出绩效自评表\n\n"
+        "年度主要任务\t任务名称\t主要内容\t预算数（元）\t执行数（元）\t执行率\n"
+        "\t法律援助\t为困难群众提供法律援助\t350000\t341200\t97.49%\n"
+        "\t普法宣传\t开展法治宣传进社区\t120000\t96000\t80\n"
+        "金额合计\t\t\t470000\t437200\t\n"
+        "年度总体目标\t预期目标\t实际完成情况\n")
+    assert [(t.name, t.content, t.budget, t.spent, t.execution_rate, t.execution_rate_text)
+            for t in rep.tasks] == [
+        ("法律援助", "为困难群众提供法律援助", 35, 34.12, 97.49, "97.49%"),
+        ("普法宣传", "开展法治宣传进社区", 12, 9.6, None, "80")]
+    assert [t.budget_text for t in rep.tasks] == ["350000", "120000"]
+
+
+def test_a_task_word_in_other_tables_is_no_task_table():
+    result, rep = parse(
+        "某县信访局2023年度部门整体支出绩效自评报告\n一、基本情况\n支出合计88万元。\n"
+        "年度主要任务\t完成信访接待、矛盾化解\n"
+        "任务\t完成情况\n接待来访\t已完成\n")
+    assert rep.tasks == []

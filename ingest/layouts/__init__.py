@@ -15,7 +15,7 @@ from ..model import FinanceItem, ParseResult, Person, Report
 from ..normalise import labels as lab
 from ..normalise.regions import place_prefix_length
 from ..read.chars import apply_view, restore_printed
-from . import common, county_form, narrative, prose, scored_form, workbook
+from . import common, county_form, narrative, prose, scored_form, tasks, workbook
 
 LAYOUTS = [county_form, scored_form, workbook, narrative]
 
@@ -242,9 +242,14 @@ def complete_from_prose(doc: Document, ls: list[prose.Line], report: Report, err
             if found:
                 common.apply_budget_block(found[1], report, common.table_money_unit(doc, found[0]))
 
+    def key_tasks():
+        if not report.tasks:
+            report.tasks = tasks.first_tasks(doc)
+
     for name, fn in (("部门与年度", ids), ("基础数据表", basic_data), ("叙述中的金额", figures),
                      ("人员", staff), ("得分与等次", score), ("填报人", people),
-                     ("报告正文", narrative_parts), ("表格中的目标与预算", form_tables)):
+                     ("报告正文", narrative_parts), ("表格中的目标与预算", form_tables),
+                     ("重点工作任务", key_tasks)):
         step(name, fn)
 
 

@@ -1,0 +1,138 @@
+"""A department form's key tasks: the 重点工作任务 / 年度主要任务 table.
+
+Department-level forms list what the year's money was for, one row per task, under a
+header such as
+
+    任务名称 | 项目级次 | 主要内容 | 批复金额（万元） |        |        | 实际支出金额（万元） | 预算执行率 | 预算执行偏低原因及改进措施
+             |          |          | 总额             | 财政拨款 | 其他资金 |
+
+or, in the national 部门（单位）整体支出绩效自评表, ``年度主要任务 | 任务名称 | 主要内容 |
+预算数 | 执行数``. Columns are found by their labels (a money heading that spans columns
+gives its sub-labels 总额 / 财政拨款 / 其他资金 their meaning), never by position; the rows
+under the header are read until the next heading, header or total row. Every layout
+gets them: `first_tasks` reads the first such table of a document.
+"""
+from __future__ import annotations
+
+import re
+
+from ..document import Document, Table
+from ..model import Task
+from ..normalise.values import parse_percent, to_number, to_wan
+from .common import money_unit, squash
+
+_NAME = re.compile(r"^(?:主要|重点)?任务(?:名称)?$")
+_CONTENT = re.compile(r"^(?:主要|任务|工作)内容")
+_LEVEL = re.compile(r"级次$")
+_NOTE = re.compile(r"原因|改进措施|备注|说明")
+_RATE = re.compile(r"执行率")
+_SPENT = re.compile(r"实际支出|执行数|实际执行|支出金额|决算数")
+_BUDGET = re.compile(r"批复金额|预算金额|预算数|预算资金|年初预算|全年预算|安排资金")
+_SUB_TOTAL = re.compile(r"^(?:总额|合计|小计)")
+_SUB_FISCAL = re.compile(r"财政拨款")
+_SUB_OTHER = re.compile(r"其他资金")
+# a row that ends the task rows: a numbered heading, another block's header, a total
+_ENDS = re.compile(r"^(?:<b>|\*\*)?(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）])"
+                   r"|^(?:一级指标|绩效指标|财年|项目名称|年度总体目标|总体目标|年度(?:绩效)?目标"
+                   r"|金额合计|合计|总计|其他需(?:要)?说明)")
+
+
+def is_task_header(labels: list[str]) -> bool:
+    """A header row of the key-task table: a 任务名称 column and a 主要内容 or money one."""
+    if not any(_NAME.match(l) for l in labels):
+        return False
+    return any(_CONTENT.match(l) or _BUDGET.search(l) or _SPENT.search(l) for l in labels)
+
+
+def _role(head: str, sub: str) -> str | None:
+    if _NOTE.search(head):
+        return "note"
+    if _RATE.search(head):
+        return "rate"
+    if _SPENT.search(head):
+        return "spent"
+    if _BUDGET.search(head):
+        if _SUB_FISCAL.search(sub):
+            return "fiscal"
+        if _SUB_OTHER.search(sub):
+            return "other"
+        return "budget" if not sub or _SUB_TOTAL.match(sub) else None
+    if _NAME.match(head):
+        return "name"
+    if _CONTENT.match(head):
+        return "content"
+    if _LEVEL.search(head):
+        return "level"
+    return None
+
+
+def _is_sub_header(labels: list[str]) -> bool:
+    filled = [l for l in labels if l]
+    return bool(filled) and all(_SUB_TOTAL.match(l) or _SUB_FISCAL.search(l) or _SUB_OTHER.search(l)
+                                for l in filled)
+
+
+def task_rows(table: Table, r: int) -> list[Task]:
+    """The tasks under the header at row `r` of `table` (see `is_task_header`)."""
+    heads = [squash(c.text) for c in table.rows[r].cells]
+    start = r + 1
+    subs = [""] * len(heads)
+    if start < len(table.rows):
+        below = [squash(c.text) for c in table.rows[start].cells]
+        if _is_sub_header(below):
+            subs = (below + [""] * len(heads))[:len(heads)]
+            start += 1
+            # a money heading spans the empty header cells its sub-labels stand under
+            for i in range(1, len(heads)):
+                if not heads[i] and subs[i]:
+                    heads[i] = heads[i - 1]
+    roles = [_role(h, s) for h, s in zip(heads, subs)]
+    if "name" not in roles:
+        return []
+    unit = money_unit([c.text for c in table.rows[r].cells]) or "万元"
+    width = len(roles)
+    tasks: list[Task] = []
+    for row in table.rows[start:]:
+        texts = [c.text.strip() for c in row.cells]
+        first = next((squash(t) for t in texts if t.strip()), "")
+        if not first:
+            continue
+        if _ENDS.match(first) or is_task_header([squash(t) for t in texts]):
+            break
+        if len(texts) < width:     # merged cells dropped on the left: align from the right
+            texts = [""] * (width - len(texts)) + texts
+        values: dict[str, str] = {}
+        for role, text in zip(roles, texts):
+            if role and text and role not in values:
+                values[role] = text
+        if not (values.get("name") or values.get("content")):
+            continue
+        tasks.append(_task(values, unit, row.line))
+    return tasks
+
+
+def _amount(text: str | None, unit: str) -> float | None:
+    n = to_number(text)
+    return None if n is None else to_wan(n, unit)
+
+
+def _task(v: dict[str, str], unit: str, line: int) -> Task:
+    return Task(
+        name=v.get("name"), level=v.get("level"), content=v.get("content"),
+        budget=_amount(v.get("budget"), unit), budget_text=v.get("budget"),
+        budget_fiscal=_amount(v.get("fiscal"), unit), budget_other=_amount(v.get("other"), unit),
+        spent=_amount(v.get("spent"), unit), spent_text=v.get("spent"),
+        execution_rate=parse_percent(v.get("rate")), execution_rate_text=v.get("rate"),
+        note=v.get("note"), line=line)
+
+
+def first_tasks(doc: Document) -> list[Task]:
+    """The rows of the document's first key-task table that holds any."""
+    for t in doc.tables:
+        for r, row in enumerate(t.rows):
+            if any(_NAME.match(squash(c.text)) for c in row.cells) and \
+                    is_task_header([squash(c.text) for c in row.cells]):
+                found = task_rows(t, r)
+                if found:
+                    return found
+    return []
