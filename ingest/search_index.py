@@ -64,9 +64,10 @@ Tables (``index_new``, ``rebuild``)
   source row's ``id`` and whose columns have the source columns' names (so Datasette's
   ``?_search_<column>=`` works): reports_fts(title), departments_fts(name),
   regions_fts(name, province, prefecture), sections_fts(heading, body),
-  goals_fts(expected, actual), findings_fts(text), projects_fts(name),
-  indicators_fts(name, target_text, actual_text). Each text is indexed once: the
-  site-wide /search reads the same tables (``SITE_KINDS``, ``site_hits_sql``);
+  goals_fts(expected, actual), tasks_fts(name, content), findings_fts(text),
+  projects_fts(name), indicators_fts(name, target_text, actual_text). Each text is
+  indexed once: the site-wide /search reads the same tables (``SITE_KINDS``,
+  ``site_hits_sql``);
 - ``search_state``: the last report, department and region id the index holds.
 
 The index grows with the data: ``index_new(conn)`` appends what was loaded since the
@@ -366,6 +367,7 @@ TABLES: tuple[FtsTable, ...] = (
     FtsTable("regions", ("name", "province", "prefecture")),
     FtsTable("sections", ("heading", "body")),
     FtsTable("goals", ("expected", "actual")),
+    FtsTable("tasks", ("name", "content")),
     FtsTable("findings", ("text",)),
     FtsTable("projects", ("name",)),
     FtsTable("indicators", ("name", "target_text", "actual_text")),
@@ -376,7 +378,7 @@ SEARCHABLE = BY_TABLE
 
 STATE_TABLE = "search_state"
 # Stored in search_state (name 'version'); an index built another way is rebuilt.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 STATE_DDL = f"CREATE TABLE {STATE_TABLE} (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL)"
 # Reports indexed per step of `index_new`: bounds the rows held in memory at once.
 CHUNK_REPORTS = 500
@@ -435,6 +437,11 @@ SITE_KINDS: tuple[SiteKind, ...] = (
              ("x.expected", "x.actual"),
              "SELECT id, trim('年度目标 ' || coalesce(ordinal, '')), expected, actual "
              "FROM goals WHERE id IN ({ids})"),
+    SiteKind("task", "tasks",
+             "SELECT x.report_id, x.id AS ref_id FROM tasks_fts "
+             "JOIN tasks x ON x.id = tasks_fts.rowid",
+             ("x.name", "x.content"),
+             "SELECT id, name, name, content FROM tasks WHERE id IN ({ids})"),
     SiteKind("finding", "findings",
              "SELECT x.report_id, x.id AS ref_id FROM findings_fts "
              "JOIN findings x ON x.id = findings_fts.rowid",
@@ -559,6 +566,9 @@ def report_texts(reports) -> Iterator[str | None]:
         for g in rep.goals:
             yield g.expected
             yield g.actual
+        for t in rep.tasks:
+            yield t.name
+            yield t.content
         for f in rep.findings:
             yield f.text
         indicators = list(rep.indicators)

@@ -79,6 +79,7 @@ KIND_LABELS = {
     "region": "地区",
     "section": "报告正文",
     "goal": "年度目标",
+    "task": "重点工作任务",
     "finding": "问题与措施",
     "project": "项目",
     "indicator": "绩效指标",

@@ -455,6 +455,7 @@ SITE_REFERENCE = {
               "JOIN departments d ON d.region_id = g.id JOIN reports r ON r.department_id = d.id",
     "section": "SELECT report_id, id, heading, body FROM sections",
     "goal": "SELECT report_id, id, expected, actual FROM goals",
+    "task": "SELECT report_id, id, name, content FROM tasks",
     "finding": "SELECT report_id, id, text FROM findings",
     "project": "SELECT report_id, id, name FROM projects",
     "indicator": "SELECT report_id, id, name, target_text, actual_text FROM indicators",
