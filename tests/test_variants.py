@@ -762,6 +762,14 @@ def test_key_tasks_of_the_national_department_form():
         ("法律援助", "为困难群众提供法律援助", 35, 34.12, 97.49, "97.49%"),
         ("普法宣传", "开展法治宣传进社区", 12, 9.6, None, "80")]
     assert [t.budget_text for t in rep.tasks] == ["350000", "120000"]
+    # the block after the tasks, whose label stands in the task table's label column
+    result, rep = parse(
+        "某市司法局2023年度部门（单位）整体支出绩效自评表\n\n"
+        "年度主要任务\t任务名称\t\t主要内容\n"
+        "\t法律援助\t\t为困难群众提供法律援助\n"
+        "年度部门整体支出预算执行情况（万元）\t\t年初预算数\t全年预算数\t全年执行数\n"
+        "\t年度资金总额：\t212.40\t235.60\t230.15\n")
+    assert [(t.name, t.content, t.budget) for t in rep.tasks] == [("法律援助", "为困难群众提供法律援助", None)]
 
 
 def test_a_task_word_in_other_tables_is_no_task_table():

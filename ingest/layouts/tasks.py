@@ -91,13 +91,18 @@ def task_rows(table: Table, r: int) -> list[Task]:
         return []
     unit = money_unit([c.text for c in table.rows[r].cells]) or "万元"
     width = len(roles)
+    # a block label in the header's first column ('年度主要任务') spans the task rows: a
+    # row with text in that column starts the next block ('年度部门整体支出预算执行情况')
+    labelled = bool(heads[0]) and roles[0] is None
     tasks: list[Task] = []
     for row in table.rows[start:]:
         texts = [c.text.strip() for c in row.cells]
         first = next((squash(t) for t in texts if t.strip()), "")
         if not first:
             continue
-        if _ENDS.match(first) or is_task_header([squash(t) for t in texts]):
+        labels = [squash(t) for t in texts]
+        if (_ENDS.match(first) or is_task_header(labels) or (labelled and labels[0])
+                or any(l.startswith("年初预算") for l in labels)):   # the budget block's header
             break
         if len(texts) < width:     # merged cells dropped on the left: align from the right
             texts = [""] * (width - len(texts)) + texts
