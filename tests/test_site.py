@@ -847,3 +847,24 @@ def test_the_server_gets_the_c_http_parser_and_libuv_loop():
     config.load()
     assert config.http_protocol_class.__module__.endswith("httptools_impl")
     import uvloop  # noqa: F401
+
+
+def test_key_tasks_query(scratch_db):
+    """Tasks by budget, filtered by a word and by an execution rate (stated, or computed
+    from the amounts when the form printed none)."""
+    conn = sqlite3.connect(scratch_db)
+    rid = conn.execute("SELECT id FROM reports ORDER BY id LIMIT 1").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO tasks (report_id, ordinal, name, content, budget, spent, execution_rate) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(rid, 91, "测试甲任务", "测试用内容一", 9000.0, 8100.0, None),
+         (rid, 92, "测试乙任务", "测试用内容二", 8000.0, 7900.0, 98.75),
+         (rid, 93, None, "测试用内容三", 7000.0, 7000.0, None)])
+    conn.commit()
+    conn.close()
+    rows = _query(scratch_db, "key_tasks", keyword="测试用", max_rate="")
+    assert [(r["name"], r["budget"], r["rate"]) for r in rows] == [
+        ("测试甲任务", 9000, 90), ("测试乙任务", 8000, 98.75), (None, 7000, 100)]
+    rows = _query(scratch_db, "key_tasks", keyword="测试", max_rate="99")
+    assert [r["name"] for r in rows] == ["测试甲任务", "测试乙任务"]
+    assert _query(scratch_db, "key_tasks", keyword="内容三", max_rate="")[0]["content"] == "测试用内容三"
