@@ -1,16 +1,17 @@
 """A department form's key tasks: the 重点工作任务 / 年度主要任务 table.
 
 Department-level forms list what the year's money was for, one row per task, under a
-header such as
+header such as (the provincial workbook's)
 
-    任务名称 | 项目级次 | 主要内容 | 批复金额（万元） |        |        | 实际支出金额（万元） | 预算执行率 | 预算执行偏低原因及改进措施
-             |          |          | 总额             | 财政拨款 | 其他资金 |
+    任务名称 | 项目级次 | 主要内容 | 批复金额（万元） |          |          | 实际支出金额（万元） | …
+             |          |          | 总额             | 财政拨款 | 其他资金 |                      |
 
-or, in the national 部门（单位）整体支出绩效自评表, ``年度主要任务 | 任务名称 | 主要内容 |
-预算数 | 执行数``. Columns are found by their labels (a money heading that spans columns
-gives its sub-labels 总额 / 财政拨款 / 其他资金 their meaning), never by position; the rows
-under the header are read until the next heading, header or total row. Every layout
-gets them: `first_tasks` reads the first such table of a document.
+followed by 预算执行率 and 预算执行偏低原因及改进措施; or, in the national
+部门（单位）整体支出绩效自评表, ``年度主要任务 | 任务名称 | 主要内容 | 预算数 | 执行数``.
+Columns are found by their labels (a money heading that spans columns gives its
+sub-labels 总额 / 财政拨款 / 其他资金 their meaning), never by position; the rows under the
+header are read until the next heading, header, block or total row. Every layout gets
+them: `first_tasks` reads the first such table of a document.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import re
 from ..document import Document, Table
 from ..model import Task
 from ..normalise.values import parse_percent, to_number, to_wan
-from .common import money_unit, squash
+from .common import labelled_cells, money_unit, squash
 
 _NAME = re.compile(r"^(?:主要|重点)?任务(?:名称)?$")
 _CONTENT = re.compile(r"^(?:主要|任务|工作)内容")
@@ -133,11 +134,10 @@ def _task(v: dict[str, str], unit: str, line: int) -> Task:
 
 def first_tasks(doc: Document) -> list[Task]:
     """The rows of the document's first key-task table that holds any."""
-    for t in doc.tables:
-        for r, row in enumerate(t.rows):
-            if any(_NAME.match(squash(c.text)) for c in row.cells) and \
-                    is_task_header([squash(c.text) for c in row.cells]):
-                found = task_rows(t, r)
-                if found:
-                    return found
+    for t, r, _, _, text in labelled_cells(doc):
+        if "任务" in text and _NAME.match(text) and \
+                is_task_header([squash(c.text) for c in t.rows[r].cells]):
+            found = task_rows(t, r)
+            if found:
+                return found
     return []
