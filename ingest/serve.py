@@ -87,6 +87,17 @@ def datasette(config: ServeConfig) -> "SiteDatasette":
     return SiteDatasette(**datasette_options(config))
 
 
+def published_database(ds: Datasette) -> Database:
+    """The database the site's pages publish: plugin config `database`, else the one
+    named `jixiao`, else the first (the plugins' pages and downloads all read this one)."""
+    name = (ds.plugin_config("jixiao") or {}).get("database")
+    if name:
+        return ds.get_database(name)
+    if "jixiao" in ds.databases:
+        return ds.get_database("jixiao")
+    return ds.get_database()
+
+
 # What Datasette reads from a database's schema, through one thread-pool round trip each:
 # a stock table page asks 22 such questions and runs 4 queries for its rows. An immutable
 # file's schema cannot change while it is served, so each answer is kept.

@@ -24,6 +24,8 @@ from pathlib import Path
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiStream, NotFound, Response
 
+from ingest.serve import published_database
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RAW_DIR = ROOT / "data" / "raw"
 
@@ -45,14 +47,7 @@ BOM = "\ufeff"
 SIZE_ROW_LIMIT = 20_000
 
 
-def database(datasette):
-    config = datasette.plugin_config("jixiao") or {}
-    name = config.get("database")
-    if name:
-        return datasette.get_database(name)
-    if "jixiao" in datasette.databases:
-        return datasette.get_database("jixiao")
-    return datasette.get_database()
+database = published_database     # the database these pages read (ingest/serve.py)
 
 
 def raw_dir(datasette) -> Path:

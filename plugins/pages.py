@@ -27,6 +27,8 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
+from ingest.serve import published_database
+
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "site" / "content"
 
@@ -93,15 +95,7 @@ PLACE_LABELS = {
 }
 
 
-def database(datasette):
-    """The published database: plugin config `database`, else `jixiao`, else the first."""
-    config = datasette.plugin_config("jixiao") or {}
-    name = config.get("database")
-    if name:
-        return datasette.get_database(name)
-    if "jixiao" in datasette.databases:
-        return datasette.get_database("jixiao")
-    return datasette.get_database()
+database = published_database     # the database these pages read (ingest/serve.py)
 
 
 class Reader:
