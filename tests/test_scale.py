@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import sqlite3
 from pathlib import Path
 
@@ -126,23 +127,30 @@ def test_every_synthetic_document_parses_as_intended(corpus, serial_db):
         assert n == N, table
 
 
-def test_synthetic_workbooks_list_their_projects_as_key_tasks(serial_db):
+def test_synthetic_key_tasks(serial_db):
     """The workbook's 重点工作任务 table prints one row per project (name, 全年预算数 as
-    批复金额, 执行数 as 实际支出); no other layout prints one."""
+    批复金额, 执行数 as 实际支出); the county form lists 4-6 tasks beside its 年度主要工作内容
+    label (content only, numbers dropped); the other layouts print none."""
     conn = sqlite3.connect(serial_db)
-    checked = 0
+    checked = {"provincial_workbook": 0, "county_form": 0}
     for rid, layout in conn.execute(
             "SELECT r.id, d.layout FROM reports r JOIN documents d ON d.id = r.document_id"):
-        tasks = conn.execute("SELECT name, budget, spent FROM tasks WHERE report_id = ? "
+        tasks = conn.execute("SELECT name, budget, spent, content FROM tasks WHERE report_id = ? "
                              "ORDER BY ordinal", [rid]).fetchall()
-        if layout != "provincial_workbook":
+        if layout == "provincial_workbook":
+            projects = conn.execute("SELECT name, budget_adjusted, budget_executed FROM projects "
+                                    "WHERE report_id = ? ORDER BY ordinal", [rid]).fetchall()
+            assert [t[:3] for t in tasks] == projects and tasks, rid
+        elif layout == "county_form":
+            assert 4 <= len(tasks) <= 6, rid
+            for name, budget, spent, content in tasks:
+                assert (name, budget, spent) == (None, None, None), rid
+                assert content and not re.match(r"任务|\d", content) and not content.endswith("；")
+        else:
             assert tasks == [], rid
             continue
-        projects = conn.execute("SELECT name, budget_adjusted, budget_executed FROM projects "
-                                "WHERE report_id = ? ORDER BY ordinal", [rid]).fetchall()
-        assert tasks == projects and tasks, rid
-        checked += 1
-    assert checked
+        checked[layout] += 1
+    assert all(checked.values()), checked
 
 
 def _dump(path: Path) -> dict:

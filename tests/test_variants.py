@@ -778,3 +778,20 @@ def test_a_task_word_in_other_tables_is_no_task_table():
         "年度主要任务\t完成信访接待、矛盾化解\n"
         "任务\t完成情况\n接待来访\t已完成\n")
     assert rep.tasks == []
+
+
+@pytest.mark.parametrize("cell, contents", [
+    # the county form's label cell beside the year's tasks, numbered two ways
+    ("\t任务1：完善接访制度；\n任务2：办好网上信访，提高及时受理率；\n任务3：化解积案3.5件以上；",
+     ["完善接访制度", "办好网上信访，提高及时受理率", "化解积案3.5件以上"]),
+    ("\t1、完善接访制度；2、办好网上信访；3、其他工作任务。",
+     ["完善接访制度", "办好网上信访", "其他工作任务"]),
+    # running text, not a numbered list: no tasks
+    ("\t全年围绕接访和化解积案两项工作，完成了年度目标。", []),
+])
+def test_key_tasks_listed_in_one_cell(cell, contents):
+    result, rep = parse(
+        "某县信访局2023年度部门整体支出绩效自评报告\n\n"
+        "\t一、部门（单位）基本概况\n\n\t联系人\n\t张三\n\n"
+        f"\t年度主要\n工作内容\n{cell}\n\n\t二、部门（单位）收支情况\n\n支出合计88万元。\n")
+    assert [(t.name, t.content, t.budget) for t in rep.tasks] == [(None, c, None) for c in contents]

@@ -12,6 +12,10 @@ Columns are found by their labels (a money heading that spans columns gives its
 sub-labels 总额 / 财政拨款 / 其他资金 their meaning), never by position; the rows under the
 header are read until the next heading, header, block or total row. Every layout gets
 them: `first_tasks` reads the first such table of a document.
+
+A form without that table may list the year's tasks in one cell instead, beside a
+年度主要工作内容 / 年度主要任务 label ('任务1：…；任务2：…' or '1、…；2、…'): each listed
+item is then a task with its content only (`listed_tasks`).
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import re
 from ..document import Document, Table
 from ..model import Task
 from ..normalise.values import parse_percent, to_number, to_wan
-from .common import labelled_cells, money_unit, squash
+from .common import labelled_cells, money_unit, squash, value_after
 
 _NAME = re.compile(r"^(?:主要|重点)?任务(?:名称)?$")
 _CONTENT = re.compile(r"^(?:主要|任务|工作)内容")
@@ -133,11 +137,36 @@ def _task(v: dict[str, str], unit: str, line: int) -> Task:
 
 
 def first_tasks(doc: Document) -> list[Task]:
-    """The rows of the document's first key-task table that holds any."""
+    """The rows of the document's first key-task table that holds any; else the tasks
+    listed beside a 年度主要工作内容 label (`listed_tasks`)."""
     for t, r, _, _, text in labelled_cells(doc):
         if "任务" in text and _NAME.match(text) and \
                 is_task_header([squash(c.text) for c in t.rows[r].cells]):
             found = task_rows(t, r)
             if found:
                 return found
-    return []
+    return listed_tasks(doc)
+
+
+_LIST_LABEL = r"^年度(?:主要|重点)(?:工作)?(?:内容|任务)$"
+# an item's number where an item starts: at the start, or after the previous item's end
+_ITEM = re.compile(r"(?:^|(?<=[；;。\n]))\s*(?:任务\s*\d{1,2}\s*[：:]|\d{1,2}\s*[、．.：:](?!\d)"
+                   r"|[（(]\d{1,2}[)）])\s*")
+
+
+def listed_tasks(doc: Document) -> list[Task]:
+    """The items of the cell beside a 年度主要工作内容 label, when it numbers two or more
+    ('任务1：夯实基础；任务2：…', '1、分析研判；2、…')."""
+    cell = value_after(doc, _LIST_LABEL)
+    if cell is None:
+        return []
+    text = cell.text
+    starts = list(_ITEM.finditer(text))
+    if len(starts) < 2 or starts[0].start() != 0 and text[:starts[0].start()].strip():
+        return []
+    tasks = []
+    for m, nxt in zip(starts, starts[1:] + [None]):
+        item = text[m.end():nxt.start() if nxt else len(text)].strip().rstrip("；;。").strip()
+        if item:
+            tasks.append(Task(name=None, content=item, line=cell.line))
+    return tasks
