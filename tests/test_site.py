@@ -229,10 +229,18 @@ async def test_report_pages(ds, corpus_db, facts):
             assert _esc(content) in block
             for text in (budget_text, spent_text):
                 assert text is None or text.strip() in block or f"{float(text):g}" in block
+        # tasks listed without money get no money columns
+        money = conn.execute("SELECT count(*), count(budget_text) + count(spent_text) FROM tasks "
+                             "WHERE report_id = ?", [rep["report_id"]]).fetchone()
+        if money[0]:
+            block = html.split('id="tasks"', 1)[1].split("</section>", 1)[0]
+            assert ("批复金额" in block) == bool(money[1])
         if rep["indicator_count"]:
             assert "绩效指标" in html and "年度指标值" in html and "实际完成值" in html
-    # the bundled corpus has a department form with key tasks
-    assert conn.execute("SELECT count(*) FROM tasks").fetchone()[0] > 0
+    # the bundled corpus has key tasks with money and tasks listed without
+    with_money, without = conn.execute(
+        "SELECT count(budget), count(*) - count(budget) FROM tasks").fetchone()
+    assert with_money > 0 and without > 0
     conn.close()
 
 
