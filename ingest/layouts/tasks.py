@@ -162,7 +162,7 @@ def listed_tasks(doc: Document) -> list[Task]:
         return []
     text = cell.text
     starts = list(_ITEM.finditer(text))
-    if len(starts) < 2 or starts[0].start() != 0 and text[:starts[0].start()].strip():
+    if len(starts) < 2 or text[:starts[0].start()].strip():   # two items, and nothing before
         return []
     tasks = []
     for m, nxt in zip(starts, starts[1:] + [None]):
