@@ -3,7 +3,7 @@ import os
 
 __version__ = "0.1.0"
 # Bump when parsing changes, so re-ingesting the same bytes re-parses them.
-PARSER_VERSION = "2026.11.25.4"
+PARSER_VERSION = "2026.11.25.5"
 
 
 def workers_or_default(workers: int | None) -> int:

@@ -790,8 +790,12 @@ def test_a_task_word_in_other_tables_is_no_task_table():
     ("\t全年围绕接访和化解积案两项工作，完成了年度目标。", []),
 ])
 def test_key_tasks_listed_in_one_cell(cell, contents):
-    result, rep = parse(
-        "某县信访局2023年度部门整体支出绩效自评报告\n\n"
-        "\t一、部门（单位）基本概况\n\n\t联系人\n\t张三\n\n"
-        f"\t年度主要\n工作内容\n{cell}\n\n\t二、部门（单位）收支情况\n\n支出合计88万元。\n")
+    text = ("某县信访局2023年度部门整体支出绩效自评报告\n\n"
+            "\t一、部门（单位）基本概况\n\n\t联系人\n\t张三\n\n"
+            f"\t年度主要\n工作内容\n{cell}\n\n\t二、部门（单位）收支情况\n\n支出合计88万元。\n")
+    result, rep = parse(text)
     assert [(t.name, t.content, t.budget) for t in rep.tasks] == [(None, c, None) for c in contents]
+    # each item cites the source line it is printed on
+    source = text.split("\n")
+    for t in rep.tasks:
+        assert t.content in source[t.line - 1], (t.line, t.content)

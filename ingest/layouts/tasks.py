@@ -167,6 +167,7 @@ def listed_tasks(doc: Document) -> list[Task]:
     tasks = []
     for m, nxt in zip(starts, starts[1:] + [None]):
         item = text[m.end():nxt.start() if nxt else len(text)].strip().rstrip("；;。").strip()
-        if item:
-            tasks.append(Task(name=None, content=item, line=cell.line))
+        if item:   # on the source line of its own paragraph of the cell
+            tasks.append(Task(name=None, content=item,
+                              line=cell.line + text.count("\n", 0, m.end())))
     return tasks
