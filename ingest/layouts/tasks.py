@@ -28,11 +28,15 @@ from .common import labelled_cells, money_unit, squash, value_after
 
 _NAME = re.compile(r"^(?:主要|重点)?任务(?:名称)?$")
 _CONTENT = re.compile(r"^(?:主要|任务|工作)内容")
-_LEVEL = re.compile(r"级次$")
-_NOTE = re.compile(r"原因|改进措施|备注|说明")
-_RATE = re.compile(r"执行率")
 _SPENT = re.compile(r"实际支出|执行数|实际执行|支出金额|决算数")
 _BUDGET = re.compile(r"批复金额|预算金额|预算数|预算资金|年初预算|全年预算|安排资金")
+# a column's role by its heading, first match wins (预算执行偏低原因 is a note, 预算执行率 a
+# rate, not a budget)
+_HEAD_ROLES = [
+    ("note", re.compile(r"原因|改进措施|备注|说明")), ("rate", re.compile(r"执行率")),
+    ("spent", _SPENT), ("budget", _BUDGET), ("name", _NAME), ("content", _CONTENT),
+    ("level", re.compile(r"级次$")),
+]
 _SUB_TOTAL = re.compile(r"^(?:总额|合计|小计)")
 _SUB_FISCAL = re.compile(r"财政拨款")
 _SUB_OTHER = re.compile(r"其他资金")
@@ -50,25 +54,15 @@ def is_task_header(labels: list[str]) -> bool:
 
 
 def _role(head: str, sub: str) -> str | None:
-    if _NOTE.search(head):
-        return "note"
-    if _RATE.search(head):
-        return "rate"
-    if _SPENT.search(head):
-        return "spent"
-    if _BUDGET.search(head):
-        if _SUB_FISCAL.search(sub):
-            return "fiscal"
-        if _SUB_OTHER.search(sub):
-            return "other"
-        return "budget" if not sub or _SUB_TOTAL.match(sub) else None
-    if _NAME.match(head):
-        return "name"
-    if _CONTENT.match(head):
-        return "content"
-    if _LEVEL.search(head):
-        return "level"
-    return None
+    role = next((role for role, rx in _HEAD_ROLES if rx.search(head)), None)
+    if role != "budget":
+        return role
+    # a budget heading's sub-label says which part of the budget the column holds
+    if _SUB_FISCAL.search(sub):
+        return "fiscal"
+    if _SUB_OTHER.search(sub):
+        return "other"
+    return "budget" if not sub or _SUB_TOTAL.match(sub) else None
 
 
 def _is_sub_header(labels: list[str]) -> bool:
@@ -102,10 +96,10 @@ def task_rows(table: Table, r: int) -> list[Task]:
     tasks: list[Task] = []
     for row in table.rows[start:]:
         texts = [c.text.strip() for c in row.cells]
-        first = next((squash(t) for t in texts if t.strip()), "")
+        labels = [squash(t) for t in texts]
+        first = next((l for l in labels if l), "")
         if not first:
             continue
-        labels = [squash(t) for t in texts]
         if (_ENDS.match(first) or is_task_header(labels) or (labelled and labels[0])
                 or any(l.startswith("年初预算") for l in labels)):   # the budget block's header
             break
