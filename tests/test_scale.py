@@ -4,6 +4,8 @@ from __future__ import annotations
 import gc
 import re
 import sqlite3
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -493,3 +495,20 @@ def test_parsing_workers_collect_cycles_rarely():
 def test_the_parsing_window_holds_a_writer_batch():
     """Two workers keep parsing while the writer commits a batch (pipeline.IN_FLIGHT)."""
     assert 2 * pipeline.IN_FLIGHT * pipeline.BATCH >= pipeline._BatchWriter.EVERY
+
+
+def test_the_ingest_benchmark_measures_a_child_without_loading_it(tmp_path):
+    """bench.ingest.run_measured: the peak memory of the child's tree, sampled about once
+    a second (each sample costs CPU that the measured run then lacks), and the wall time
+    up to the child's exit, not up to the next sample."""
+    from bench.ingest import SAMPLE_EVERY, run_measured
+
+    child = "import time; b = b'x' * (200 << 20); time.sleep(2.6); print(len(b))"
+    started = time.monotonic()
+    done, stats = run_measured([sys.executable, "-c", child])
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0 and done.stdout.strip() == str(200 << 20)
+    assert stats["peak_tree_rss"] >= 190 << 20
+    assert stats["peak_process_rss"] >= 190 << 20
+    assert stats["samples"] <= stats["seconds"] / SAMPLE_EVERY + 1
+    assert elapsed < 2.6 + SAMPLE_EVERY / 2      # no sleep past the child's exit
