@@ -5,7 +5,6 @@ import gc
 import re
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -497,18 +496,14 @@ def test_the_parsing_window_holds_a_writer_batch():
     assert 2 * pipeline.IN_FLIGHT * pipeline.BATCH >= pipeline._BatchWriter.EVERY
 
 
-def test_the_ingest_benchmark_measures_a_child_without_loading_it(tmp_path):
+def test_the_ingest_benchmark_measures_a_child_without_loading_it():
     """bench.ingest.run_measured: the peak memory of the child's tree, sampled about once
-    a second (each sample costs CPU that the measured run then lacks), and the wall time
-    up to the child's exit, not up to the next sample."""
+    a second (each sample costs CPU that the measured run then lacks)."""
     from bench.ingest import SAMPLE_EVERY, run_measured
 
-    child = "import time; b = b'x' * (200 << 20); time.sleep(2.6); print(len(b))"
-    started = time.monotonic()
+    child = "import time; b = b'x' * (200 << 20); time.sleep(2.5); print(len(b))"
     done, stats = run_measured([sys.executable, "-c", child])
-    elapsed = time.monotonic() - started
     assert done.returncode == 0 and done.stdout.strip() == str(200 << 20)
     assert stats["peak_tree_rss"] >= 190 << 20
     assert stats["peak_process_rss"] >= 190 << 20
-    assert stats["samples"] <= stats["seconds"] / SAMPLE_EVERY + 1
-    assert elapsed < 2.6 + SAMPLE_EVERY / 2      # no sleep past the child's exit
+    assert 2 <= stats["samples"] <= stats["seconds"] / SAMPLE_EVERY + 1
