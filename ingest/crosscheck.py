@@ -58,26 +58,16 @@ def own_names(department: str | None) -> list[str]:
     return sorted(names, key=len, reverse=True)
 
 
-def paragraphs(body: str, mask: list[str] = ()) -> list[tuple[str, str]]:
-    """(normalised, as printed) for each paragraph (line) of a Markdown body; the
-    names in `mask` (the report's own department) are replaced by one placeholder."""
-    out = []
-    for line in (body or "").split("\n"):
-        norm = normalise_paragraph(line)
-        for name in mask:
-            norm = norm.replace(name, MASK)
-        if norm:
-            out.append((norm, line.strip()))
-    return out
+def paragraphs(body: str, mask: tuple[str, ...] | list[str] = (), min_chars: int = 1
+               ) -> list[tuple[str, str]]:
+    """(normalised, as printed) for each paragraph (line) of a Markdown body whose
+    normalised text has at least `min_chars` characters; the names in `mask` (the
+    report's own department) are replaced by one placeholder, MASK.
 
-
-def long_paragraphs(body: str, mask: tuple[str, ...] | list[str], min_chars: int
-                    ) -> list[tuple[str, str]]:
-    """The (normalised, as printed) paragraphs of `paragraphs(body, mask)` whose normalised
-    text has at least `min_chars` characters, without normalising the lines that cannot:
-    normalising only removes characters and masking replaces a name of n characters by
-    MASK, so a line grows at most len(MASK) / n times. (Most lines of a report are
-    blank or short: this spares the regular expressions four lines in five.)"""
+    A line that cannot reach `min_chars` is not normalised at all: normalising only
+    removes characters and masking replaces a name of n characters by MASK, so a line
+    grows at most len(MASK) / n times. (Most lines of a report are blank or short: at
+    the copied-text minimum this spares the regular expressions four lines in five.)"""
     floor = _floor(tuple(mask), min_chars)
     out = []
     for line in (body or "").split("\n"):
@@ -179,7 +169,7 @@ def _fingerprints(job: tuple[list[tuple], int]) -> list[tuple[int, int, int]]:
     rows, min_chars = job
     out = []
     for report_id, body, dept_id, name in rows:
-        for norm, _ in long_paragraphs(body, _mask_names(name), min_chars):
+        for norm, _ in paragraphs(body, _mask_names(name), min_chars):
             out.append((_digest(norm), report_id, dept_id))
     return out
 
@@ -233,7 +223,7 @@ def _copied_text(conn: sqlite3.Connection, min_chars: int, threshold: int | None
         "WHERE digest IN (SELECT digest FROM temp._copied_candidates))")))
     for report_id, body, dept_id, year, name in rows:
         info[report_id] = (dept_id, year, name)
-        for norm, printed in long_paragraphs(body, _mask_names(name), min_chars):
+        for norm, printed in paragraphs(body, _mask_names(name), min_chars):
             first = candidates.get(_digest(norm))
             if first is not None:
                 seq += 1

@@ -606,12 +606,23 @@ def test_normalise_paragraph():
     assert normalise_paragraph("- **一、 概况** \u3000 正文") == "一、概况正文"
 
 
-def test_long_paragraphs_skip_only_lines_that_cannot_reach_the_length():
-    """long_paragraphs leaves short lines unnormalised: the same paragraphs as filtering
-    paragraphs() by length, however short the masked name (masking can lengthen a line)."""
+def test_paragraphs_skip_only_lines_that_cannot_reach_the_length():
+    """paragraphs() leaves lines too short for min_chars unnormalised: the same paragraphs
+    as normalising every line, however short the masked name (masking can lengthen a
+    line)."""
     import random
 
-    from ingest.crosscheck import MASK, long_paragraphs, paragraphs
+    from ingest.crosscheck import MASK, paragraphs
+
+    def every_line(body, mask, min_chars):
+        out = []
+        for line in body.split("\n"):
+            norm = normalise_paragraph(line)
+            for name in mask:
+                norm = norm.replace(name, MASK)
+            if len(norm) >= min_chars:
+                out.append((norm, line.strip()))
+        return out
 
     rng = random.Random(7)
     pieces = ["信访", "局", "某县", "工作", " ", "\u3000", "**", "- ", "|", "、", "。", "a1"]
@@ -619,12 +630,12 @@ def test_long_paragraphs_skip_only_lines_that_cannot_reach_the_length():
         for _ in range(400):
             words = [rng.choice(pieces + mask * 3) for _ in range(rng.randint(0, 40))]
             body = "\n".join("".join(words[i::3]) for i in range(3))
-            for min_chars in (5, 20, 60):
-                want = [(n, t) for n, t in paragraphs(body, mask) if len(n) >= min_chars]
-                assert long_paragraphs(body, mask, min_chars) == want, (body, mask)
+            for min_chars in (1, 5, 20, 60):
+                want = every_line(body, mask, min_chars)
+                assert paragraphs(body, mask, min_chars) == want, (body, mask)
     # a line of 24 characters that masking brings to 60: a one-character name, 24 times
     line = "局" * 24
-    assert long_paragraphs(line, ["局"], 60) == [(MASK * 24, line)]
+    assert paragraphs(line, ["局"], 60) == [(MASK * 24, line)]
 
 
 # ---------------------------------------------------------------- the bundled corpus
